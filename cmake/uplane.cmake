@@ -1,0 +1,51 @@
+# Project-wide compile flags and the helpers every layer uses.
+
+add_compile_options(-Wall -Wextra -Wshadow -Wnon-virtual-dtor -Wno-missing-field-initializers)
+if(UPLANE_WERROR)
+  add_compile_options(-Werror)
+endif()
+if(NOT CMAKE_BUILD_TYPE STREQUAL "Debug")
+  add_compile_options(-march=native)
+endif()
+
+if(UPLANE_SANITIZE)
+  set(_san "")
+  foreach(s IN LISTS UPLANE_SANITIZE)
+    list(APPEND _san "-fsanitize=${s}")
+  endforeach()
+  list(JOIN _san " " _san_flags)
+  add_compile_options(${_san} -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  add_link_options(${_san})
+  if("thread" IN_LIST UPLANE_SANITIZE)
+    add_compile_definitions(UPLANE_TSAN=1)
+  endif()
+endif()
+
+# uplane_layer(NAME SOURCES... DEPS ...): one static library per layer under src/.
+function(uplane_layer name)
+  cmake_parse_arguments(L "" "" "SOURCES;DEPS" ${ARGN})
+  if(L_SOURCES)
+    add_library(uplane_${name} STATIC ${L_SOURCES})
+    target_include_directories(uplane_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+    target_link_libraries(uplane_${name} PUBLIC ${L_DEPS})
+  else()
+    add_library(uplane_${name} INTERFACE)
+    target_include_directories(uplane_${name} INTERFACE ${PROJECT_SOURCE_DIR}/src)
+    target_link_libraries(uplane_${name} INTERFACE ${L_DEPS})
+  endif()
+  add_library(uplane::${name} ALIAS uplane_${name})
+endfunction()
+
+# uplane_test(NAME SOURCES... DEPS ... LABELS ... [TIMEOUT s]): a GoogleTest binary under CTest.
+# Labels say what a test needs (STYLE.md): unit, element, golden, netns, fuzz; 'concurrent'
+# marks the tests that also run under ThreadSanitizer in CI.
+function(uplane_test name)
+  cmake_parse_arguments(T "" "TIMEOUT" "SOURCES;DEPS;LABELS" ${ARGN})
+  add_executable(${name} ${T_SOURCES})
+  target_link_libraries(${name} PRIVATE ${T_DEPS} GTest::gtest GTest::gtest_main)
+  add_test(NAME ${name} COMMAND ${name})
+  if(NOT T_TIMEOUT)
+    set(T_TIMEOUT 120)
+  endif()
+  set_tests_properties(${name} PROPERTIES LABELS "${T_LABELS}" TIMEOUT ${T_TIMEOUT})
+endfunction()

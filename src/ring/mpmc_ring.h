@@ -1,0 +1,238 @@
+#pragma once
+// MpmcRing<T>: DPDK's rte_ring algorithm for trivially copyable values.
+//
+// Producers and consumers each have a head and a tail on their own cache line. To enqueue,
+// a producer reserves slots by moving prod.head forward (a CAS when several producers may
+// race, a plain store for a single producer), copies its values into the reserved slots,
+// then waits until prod.tail reaches where its reservation began and moves prod.tail past
+// it. Consumers see only what lies between cons.head and prod.tail, so a reservation becomes
+// visible when, and in the order, it was made. Dequeue is the mirror image. Producers never
+// wait on consumers or the reverse; producers wait only on earlier producers still copying.
+//
+// Per call: bulk moves all n elements or none; burst moves as many as it can. Each side is
+// either single (SP/SC: exactly one thread) or multi (MP/MC), chosen at creation, or per
+// call through the Sync template argument, as rte_ring_sp_enqueue_bulk() does.
+//
+// Indices are free-running uint32_t masked at use; all `capacity` slots are usable.
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <type_traits>
+
+#include "ring/ring_layout.h"
+
+namespace uplane::ring {
+
+enum class Sync : std::uint8_t {
+  kMulti,   // any number of threads on this side
+  kSingle,  // exactly one thread on this side at a time
+  kDefault, // as the ring was created
+};
+
+template <typename T>
+class MpmcRing {
+  static_assert(std::is_trivially_copyable_v<T>, "ring slots are copied as bytes");
+  static_assert(alignof(T) <= kCacheLine);
+
+ public:
+  static constexpr std::size_t bytes_for(std::uint32_t capacity) noexcept {
+    return kHeaderBytes + std::size_t{capacity} * sizeof(T);
+  }
+
+  // Builds an empty ring in `mem` (cache-line aligned, `bytes` long). `prod` and `cons`
+  // say whether that side is single or multi-threaded by default.
+  static Result<MpmcRing*> create_in(void* mem, std::size_t bytes, std::uint32_t capacity,
+                                     Sync prod = Sync::kMulti, Sync cons = Sync::kMulti) {
+    UPLANE_RETURN_IF_ERROR(check_ring_capacity(capacity));
+    if (reinterpret_cast<std::uintptr_t>(mem) % kCacheLine != 0)
+      return make_error(Errc::kInvalidArgument, "ring memory is not cache-line aligned");
+    if (bytes < bytes_for(capacity))
+      return make_error(Errc::kOutOfRange, "ring of {} slots needs {} bytes, has {}", capacity, bytes_for(capacity), bytes);
+    auto* r = new (mem) MpmcRing();
+    r->hdr_ = RingHeader{kRingMagic, kRingVersion, kMpmcKind, sizeof(T), capacity, capacity - 1,
+                         prod == Sync::kSingle, cons == Sync::kSingle};
+    return r;
+  }
+
+  static Result<MpmcRing*> attach(void* mem, std::size_t bytes) {
+    if (reinterpret_cast<std::uintptr_t>(mem) % kCacheLine != 0 || bytes < kHeaderBytes)
+      return make_error(Errc::kInvalidArgument, "no room for a ring header");
+    auto* r = static_cast<MpmcRing*>(mem);
+    UPLANE_RETURN_IF_ERROR(check_ring_header(r->hdr_, kMpmcKind, sizeof(T), bytes, kHeaderBytes));
+    return r;
+  }
+
+  MpmcRing(const MpmcRing&) = delete;
+  MpmcRing& operator=(const MpmcRing&) = delete;
+
+  std::uint32_t capacity() const noexcept { return hdr_.capacity; }
+
+  // All n or none. `free_space`, when given, receives the free slots left after the call.
+  template <Sync S = Sync::kDefault>
+  bool enqueue_bulk(const T* items, std::uint32_t n, std::uint32_t* free_space = nullptr) noexcept {
+    return enqueue<S>(items, n, true, free_space) == n;
+  }
+  // As many as fit; returns how many.
+  template <Sync S = Sync::kDefault>
+  std::uint32_t enqueue_burst(const T* items, std::uint32_t n, std::uint32_t* free_space = nullptr) noexcept {
+    return enqueue<S>(items, n, false, free_space);
+  }
+  // Exactly n or none. `available`, when given, receives the entries left after the call.
+  template <Sync S = Sync::kDefault>
+  bool dequeue_bulk(T* out, std::uint32_t n, std::uint32_t* available = nullptr) noexcept {
+    return dequeue<S>(out, n, true, available) == n;
+  }
+  // Up to n; returns how many.
+  template <Sync S = Sync::kDefault>
+  std::uint32_t dequeue_burst(T* out, std::uint32_t n, std::uint32_t* available = nullptr) noexcept {
+    return dequeue<S>(out, n, false, available);
+  }
+
+  // Entries at some instant during the call.
+  std::uint32_t size_estimate() const noexcept {
+    // Acquire: pairs with the release stores of the tails; only the values matter here.
+    std::uint32_t ct = cons_.tail.load(std::memory_order_acquire);
+    std::uint32_t pt = prod_.tail.load(std::memory_order_acquire);
+    return std::min(pt - ct, hdr_.capacity);
+  }
+
+  // Moves all four indices of an EMPTY ring that nobody else is using to `at`: lets a test
+  // reach the 2^32 index wrap without pushing four billion entries.
+  void park_indices_for_test(std::uint32_t at) noexcept {
+    for (HeadTail* d : {&prod_, &cons_}) {
+      d->head.store(at, std::memory_order_relaxed);
+      d->tail.store(at, std::memory_order_relaxed);
+    }
+  }
+
+  // Calls fn(const T&) for each entry, oldest first. Only while no thread enqueues or
+  // dequeues (leak checks, tests); the result is meaningless otherwise.
+  template <typename F>
+  void for_each_quiescent(F&& fn) const {
+    std::uint32_t ct = cons_.tail.load(std::memory_order_acquire);
+    std::uint32_t pt = prod_.tail.load(std::memory_order_acquire);
+    const T* s = slots();
+    for (std::uint32_t i = ct; i != pt; ++i) fn(s[i & hdr_.mask]);
+  }
+
+ private:
+  MpmcRing() = default;
+
+  struct alignas(kCacheLine) HeadTail {
+    std::atomic<std::uint32_t> head{0};
+    std::atomic<std::uint32_t> tail{0};
+  };
+
+  template <Sync S>
+  bool single(bool default_single) const noexcept {
+    if constexpr (S == Sync::kSingle) return true;
+    if constexpr (S == Sync::kMulti) return false;
+    return default_single;
+  }
+
+  // Moves `d.tail` from old_head to new_head once every earlier reservation on that side
+  // has moved it to old_head.
+  static UPLANE_ALWAYS_INLINE void publish(HeadTail& d, std::uint32_t old_head, std::uint32_t new_head,
+                                           bool is_single) noexcept {
+    if (!is_single) {
+      // Acquire pairs with the release store below made by the thread that reserved just
+      // before us: its slot accesses happen before ours are published, so a reader that
+      // acquires our tail also sees theirs (DPDK uses relaxed here and relies on x86/Arm
+      // ordering; acquire costs nothing on x86 and keeps the C++ model, and TSan, exact).
+      while (d.tail.load(std::memory_order_acquire) != old_head) cpu_relax();
+    }
+    // Release pairs with the other side's acquire load of this tail in its head move.
+    d.tail.store(new_head, std::memory_order_release);
+  }
+
+  template <Sync S>
+  std::uint32_t enqueue(const T* items, std::uint32_t n, bool all_or_nothing, std::uint32_t* free_space) noexcept {
+    const bool is_single = single<S>(hdr_.prod_single != 0);
+    const std::uint32_t cap = hdr_.capacity;
+    // Acquire on every load of head (here and on CAS failure) keeps the following load of
+    // the other side's tail after it; DPDK uses an acquire fence for the same purpose. A
+    // tail read before a newer head could make `free` wrap and overwrite live entries.
+    std::uint32_t old_head = prod_.head.load(std::memory_order_acquire);
+    std::uint32_t new_head;
+    std::uint32_t free;
+    std::uint32_t want;
+    for (;;) {
+      want = n;
+      // Acquire pairs with the consumers' release store of cons.tail in publish(): they
+      // are done reading any slot we are about to overwrite.
+      const std::uint32_t cons_tail = cons_.tail.load(std::memory_order_acquire);
+      free = cap + cons_tail - old_head;
+      if (want > free) want = all_or_nothing ? 0 : free;
+      if (want == 0) {
+        if (free_space != nullptr) *free_space = free;
+        return 0;
+      }
+      new_head = old_head + want;
+      if (is_single) {
+        // Relaxed: no other producer reads head when the producer side is single.
+        prod_.head.store(new_head, std::memory_order_relaxed);
+        break;
+      }
+      // Head only reserves slots; what is written into them is published
+      // by the release store of tail. On failure old_head is reloaded; acquire as above.
+      if (prod_.head.compare_exchange_weak(old_head, new_head, std::memory_order_acquire,
+                                           std::memory_order_acquire))
+        break;
+    }
+    copy_to_slots(slots(), hdr_.mask, old_head, items, want);
+    publish(prod_, old_head, new_head, is_single);
+    if (free_space != nullptr) *free_space = free - want;
+    return want;
+  }
+
+  template <Sync S>
+  std::uint32_t dequeue(T* out, std::uint32_t n, bool all_or_nothing, std::uint32_t* available) noexcept {
+    const bool is_single = single<S>(hdr_.cons_single != 0);
+    // Acquire: keeps the load of prod.tail after this one (see enqueue()).
+    std::uint32_t old_head = cons_.head.load(std::memory_order_acquire);
+    std::uint32_t new_head;
+    std::uint32_t entries;
+    std::uint32_t want;
+    for (;;) {
+      want = n;
+      // Acquire pairs with the producers' release store of prod.tail in publish(): the
+      // slots up to it are written.
+      const std::uint32_t prod_tail = prod_.tail.load(std::memory_order_acquire);
+      entries = prod_tail - old_head;
+      if (want > entries) want = all_or_nothing ? 0 : entries;
+      if (want == 0) {
+        if (available != nullptr) *available = entries;
+        return 0;
+      }
+      new_head = old_head + want;
+      if (is_single) {
+        // Relaxed: no other consumer reads head when the consumer side is single.
+        cons_.head.store(new_head, std::memory_order_relaxed);
+        break;
+      }
+      // Reserves entries; orders as in enqueue().
+      if (cons_.head.compare_exchange_weak(old_head, new_head, std::memory_order_acquire,
+                                           std::memory_order_acquire))
+        break;
+    }
+    copy_from_slots(slots(), hdr_.mask, old_head, out, want);
+    publish(cons_, old_head, new_head, is_single);
+    if (available != nullptr) *available = entries - want;
+    return want;
+  }
+
+  T* slots() noexcept { return reinterpret_cast<T*>(reinterpret_cast<char*>(this) + kHeaderBytes); }
+  const T* slots() const noexcept {
+    return reinterpret_cast<const T*>(reinterpret_cast<const char*>(this) + kHeaderBytes);
+  }
+
+  RingHeader hdr_;
+  HeadTail prod_;
+  HeadTail cons_;
+
+ public:
+  static constexpr std::size_t kHeaderBytes = 3 * kCacheLine;
+};
+
+}  // namespace uplane::ring

@@ -1,0 +1,109 @@
+#pragma once
+// What SpscRing and MpmcRing share: the header that starts every ring placed in memory
+// (magic, version, element size, capacity), validated when another process attaches, and
+// an owning handle for rings that live on the heap.
+//
+// A ring is one contiguous block: [header line | producer line | consumer line | slots].
+// It holds no pointers, only free-running 32-bit indices masked at use, so a ring placed
+// in a shared Region works in every process that maps it, at any address.
+
+#include <atomic>
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <new>
+
+#include "base/compiler.h"
+#include "base/status.h"
+
+namespace uplane::ring {
+
+static_assert(std::atomic<std::uint32_t>::is_always_lock_free,
+              "ring indices must be lock-free to be shared between processes");
+
+struct alignas(kCacheLine) RingHeader {
+  std::uint32_t magic;
+  std::uint16_t version;
+  std::uint16_t kind;  // which ring type wrote it (kSpscKind, kMpmcKind)
+  std::uint32_t elem_size;
+  std::uint32_t capacity;  // slots; a power of two
+  std::uint32_t mask;      // capacity - 1
+  std::uint8_t prod_single;
+  std::uint8_t cons_single;
+};
+static_assert(sizeof(RingHeader) == kCacheLine);
+
+inline constexpr std::uint32_t kRingMagic = 0x55504c52;  // "UPLR"
+inline constexpr std::uint16_t kRingVersion = 1;
+inline constexpr std::uint16_t kSpscKind = 1;
+inline constexpr std::uint16_t kMpmcKind = 2;
+inline constexpr std::uint32_t kMaxRingCapacity = 1u << 31;
+
+// Checks the arguments common to every ring's create().
+inline Status check_ring_capacity(std::uint32_t capacity) {
+  if (!is_power_of_two(capacity) || capacity > kMaxRingCapacity)
+    return make_error(Errc::kInvalidArgument, "ring capacity {} is not a power of two in [1, 2^31]", capacity);
+  return Status::ok();
+}
+
+// Checks a header found in memory before a process uses the ring behind it.
+inline Status check_ring_header(const RingHeader& h, std::uint16_t kind, std::uint32_t elem_size,
+                                std::size_t bytes, std::size_t header_bytes) {
+  if (h.magic != kRingMagic) return make_error(Errc::kInvalidArgument, "no ring here (bad magic {:#x})", h.magic);
+  if (h.version != kRingVersion)
+    return make_error(Errc::kInvalidArgument, "ring version {} is not {}", h.version, kRingVersion);
+  if (h.kind != kind) return make_error(Errc::kInvalidArgument, "ring kind {} where {} was expected", h.kind, kind);
+  if (h.elem_size != elem_size)
+    return make_error(Errc::kInvalidArgument, "ring holds {}-byte elements, not {}", h.elem_size, elem_size);
+  UPLANE_RETURN_IF_ERROR(check_ring_capacity(h.capacity));
+  if (h.mask != h.capacity - 1) return make_error(Errc::kInvalidArgument, "ring mask does not match its capacity");
+  if (header_bytes + std::size_t{h.capacity} * elem_size > bytes)
+    return make_error(Errc::kOutOfRange, "ring of {} slots does not fit in {} bytes", h.capacity, bytes);
+  return Status::ok();
+}
+
+// Owns a ring allocated on the heap, cache-line aligned.
+struct AlignedDelete {
+  template <typename R>
+  void operator()(R* r) const noexcept {
+    r->~R();
+    ::operator delete(static_cast<void*>(r), std::align_val_t{kCacheLine});
+  }
+};
+template <typename R>
+using HeapRing = std::unique_ptr<R, AlignedDelete>;
+
+// Creates a ring of type R on the heap: R::bytes_for, R::create_in.
+template <typename R, typename... A>
+Result<HeapRing<R>> make_heap_ring(std::uint32_t capacity, A... args) {
+  UPLANE_RETURN_IF_ERROR(check_ring_capacity(capacity));
+  std::size_t bytes = R::bytes_for(capacity);
+  void* mem = ::operator new(bytes, std::align_val_t{kCacheLine});
+  auto r = R::create_in(mem, bytes, capacity, args...);
+  if (!r.is_ok()) {
+    ::operator delete(mem, std::align_val_t{kCacheLine});
+    return r.status();
+  }
+  return HeapRing<R>(r.value());
+}
+
+// Copies n elements into a ring's slots starting at free-running index `at`, wrapping once.
+template <typename T>
+UPLANE_ALWAYS_INLINE void copy_to_slots(T* slots, std::uint32_t mask, std::uint32_t at, const T* src,
+                                        std::uint32_t n) noexcept {
+  std::uint32_t i = at & mask;
+  std::uint32_t first = mask + 1 - i < n ? mask + 1 - i : n;
+  for (std::uint32_t k = 0; k < first; ++k) slots[i + k] = src[k];
+  for (std::uint32_t k = first; k < n; ++k) slots[k - first] = src[k];
+}
+
+template <typename T>
+UPLANE_ALWAYS_INLINE void copy_from_slots(const T* slots, std::uint32_t mask, std::uint32_t at, T* dst,
+                                          std::uint32_t n) noexcept {
+  std::uint32_t i = at & mask;
+  std::uint32_t first = mask + 1 - i < n ? mask + 1 - i : n;
+  for (std::uint32_t k = 0; k < first; ++k) dst[k] = slots[i + k];
+  for (std::uint32_t k = first; k < n; ++k) dst[k] = slots[k - first];
+}
+
+}  // namespace uplane::ring

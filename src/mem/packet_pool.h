@@ -1,0 +1,155 @@
+#pragma once
+// PacketPool: fixed-size packet frames in one Region, addressed by index.
+//
+// Region layout (all offsets, no pointers, so another process can attach):
+//   [PoolHeader | free ring: MpmcRing<uint32_t> of frame indices | frames, page aligned]
+// Each frame is [Packet metadata | headroom | data]; see packet.h.
+//
+// Getting and putting frames follows DPDK's mempool: each thread has a cache of free frames
+// in this process's memory (indexed by thread slot, see thread_slot.h). A get takes from the
+// cache and, when the cache runs short, refills it from the shared ring in one bulk move of
+// `cache_size` frames; a put fills the cache and, past 1.5 x cache_size, flushes the excess
+// back in one bulk move. So most gets and puts touch only memory private to their thread.
+// Threads without a slot, and requests larger than the cache, go to the ring directly.
+//
+// Frames in one process's caches are invisible to other processes, so the leak check
+// (frames_outstanding) speaks for this process's view: call it when this process is the
+// only user, or after the others have flushed.
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "mem/packet.h"
+#include "mem/region.h"
+#include "ring/mpmc_ring.h"
+
+namespace uplane::mem {
+
+struct PoolConfig {
+  std::string name = "pool";
+  std::uint32_t frame_count = 4096;
+  std::uint32_t frame_size = 2048;  // a power of two in [512, 65536]
+  std::uint32_t headroom = 128;     // bytes before the data of a freshly allocated packet
+  std::uint32_t cache_size = 256;   // per thread; 0 disables the caches
+  RegionOptions region{};
+};
+
+struct PoolCounters {
+  std::uint64_t gets = 0;        // frames handed out
+  std::uint64_t puts = 0;        // frames given back
+  std::uint64_t get_failures = 0;  // get calls refused: not enough free frames
+  std::uint64_t cache_hits = 0;  // get calls served from the thread cache alone
+};
+
+class PacketPool {
+ public:
+  static constexpr std::uint32_t kMaxCacheSize = 512;
+  static constexpr std::uint32_t kMaxPools = 1024;
+
+  // Creates a Region and lays a pool out in it; every frame starts free.
+  static Result<std::unique_ptr<PacketPool>> create(const PoolConfig& cfg);
+
+  // Uses a pool that another process laid out in `region` (received with
+  // Region::receive). The header is checked before anything else is read.
+  static Result<std::unique_ptr<PacketPool>> attach(std::shared_ptr<Region> region,
+                                                    std::uint32_t cache_size = 256);
+
+  PacketPool(const PacketPool&) = delete;
+  PacketPool& operator=(const PacketPool&) = delete;
+  // Unregisters the pool. Frames still held by the caller are not checked here.
+  ~PacketPool();
+
+  // --- frames, raw (contents and metadata as the last owner left them) ---
+  // All n or none; false (and a get failure counted) when fewer than n are free.
+  [[nodiscard]] bool get_bulk(Packet** out, std::uint32_t n) noexcept;
+  // Gives back n frames of this pool. Each must have come from get/alloc and be put once.
+  void put_bulk(Packet* const* pkts, std::uint32_t n) noexcept;
+
+  // --- packets (metadata reset, empty data window after `headroom` bytes) ---
+  [[nodiscard]] Packet* alloc() noexcept;
+  [[nodiscard]] bool alloc_bulk(Packet** out, std::uint32_t n) noexcept;
+  void free(Packet* p) noexcept { put_bulk(&p, 1); }
+
+  // --- addressing: index <-> frame ---
+  std::uint32_t frame_count() const noexcept { return frame_count_; }
+  std::uint32_t frame_size() const noexcept { return 1u << frame_shift_; }
+  std::uint32_t headroom() const noexcept { return headroom_; }
+  bool valid_index(std::uint32_t i) const noexcept { return i < frame_count_; }
+  // The frame with index i; i must be valid_index().
+  Packet* packet(std::uint32_t i) const noexcept {
+    return reinterpret_cast<Packet*>(frames_ + (std::size_t{i} << frame_shift_));
+  }
+  // The index of a frame of this pool, computed from its address (not from the metadata,
+  // which another process may have scribbled on).
+  std::uint32_t index_of(const Packet* p) const noexcept {
+    return static_cast<std::uint32_t>((reinterpret_cast<const std::byte*>(p) - frames_) >> frame_shift_);
+  }
+  // True when p points at the start of one of this pool's frames.
+  bool owns(const Packet* p) const noexcept;
+
+  std::uint16_t id() const noexcept { return id_; }
+  const std::string& name() const noexcept { return name_; }
+  const std::shared_ptr<Region>& region() const noexcept { return region_; }
+  // Byte offset of the first frame inside the Region (AF_XDP's UMEM starts there).
+  std::size_t frames_offset() const noexcept { return static_cast<std::size_t>(frames_ - region_->base()); }
+
+  // Sums of every thread's counters; each is exact when its thread is quiet.
+  PoolCounters counters() const noexcept;
+  // Free frames in the shared ring (not counting any cache).
+  std::uint32_t ring_free_estimate() const noexcept { return ring_->size_estimate(); }
+
+  // Moves the calling thread's cached frames back to the shared ring.
+  void flush_thread_cache() noexcept;
+
+  // Frames neither in the free ring nor in any of this process's caches, in index order.
+  // Only meaningful while no thread gets or puts.
+  std::vector<std::uint32_t> frames_outstanding() const;
+  // ok when every frame is back exactly once; otherwise names how many are out (or were
+  // given back twice) and the first few. Only meaningful while no thread gets or puts.
+  Status check_no_leaks() const;
+
+ private:
+  struct alignas(64) Cache {
+    std::uint32_t len = 0;
+    // Written by the owning thread only (relaxed load + store, no RMW), read by anyone.
+    std::atomic<std::uint64_t> gets{0}, puts{0}, get_failures{0}, cache_hits{0};
+    Packet* objs[kMaxCacheSize * 2];
+  };
+  struct SharedCounters {
+    std::atomic<std::uint64_t> gets{0}, puts{0}, get_failures{0};
+  };
+
+  PacketPool() = default;
+  Status init_view(std::shared_ptr<Region> region, std::uint32_t cache_size);
+  Cache* cache_for_this_thread() noexcept;
+  bool get_from_ring(Packet** out, std::uint32_t n) noexcept;
+  void put_to_ring(Packet* const* pkts, std::uint32_t n) noexcept;
+  // How many times each frame appears in the free ring and this process's caches.
+  std::vector<std::uint8_t> free_counts() const;
+
+  std::shared_ptr<Region> region_;
+  ring::MpmcRing<std::uint32_t>* ring_ = nullptr;
+  std::byte* frames_ = nullptr;
+  std::uint32_t frame_count_ = 0;
+  std::uint32_t frame_shift_ = 0;
+  std::uint32_t headroom_ = 0;
+  std::uint32_t cache_size_ = 0;
+  std::uint32_t flush_threshold_ = 0;
+  std::uint16_t id_ = 0;
+  bool registered_ = false;
+  std::string name_;
+  std::unique_ptr<Cache[]> caches_;
+  SharedCounters direct_;
+};
+
+// The pool registered under `id` in this process, or nullptr.
+PacketPool* pool_by_id(std::uint16_t id) noexcept;
+
+// Gives a packet back to the pool it came from (found by its pool id in this process).
+void free_packet(Packet* p) noexcept;
+
+}  // namespace uplane::mem

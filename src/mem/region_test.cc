@@ -1,0 +1,71 @@
+#include "mem/region.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "base/unix_socket.h"
+
+namespace uplane::mem {
+namespace {
+
+TEST(Region, OrdinaryPagesWhenHugepagesAreNotAllowed) {
+  auto r = Region::create("test-small", 10000, {.allow_hugepages = false});
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  EXPECT_EQ(r.value()->backing(), Backing::kPages);
+  EXPECT_GE(r.value()->size(), 10000u);
+  EXPECT_EQ(r.value()->size() % r.value()->page_size(), 0u);
+  std::memset(r.value()->base(), 0xab, r.value()->size());  // all of it is writable
+}
+
+TEST(Region, UsesHugepagesExactlyWhenTheHostHasThem) {
+  auto r = Region::create("test-huge", 3u << 20);
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  if (free_hugepages() >= 2 || r.value()->backing() == Backing::kHugepages) {
+    EXPECT_EQ(r.value()->backing(), Backing::kHugepages);
+    EXPECT_EQ(r.value()->size(), 4u << 20);
+    // A process that maps it from the fd sees the same backing and size.
+    auto again = Region::attach(UniqueFd(dup(r.value()->fd())), "test-huge-2");
+    ASSERT_TRUE(again.is_ok()) << again.status().to_string();
+    EXPECT_EQ(again.value()->backing(), Backing::kHugepages);
+    EXPECT_EQ(again.value()->size(), 4u << 20);
+  } else {
+    EXPECT_EQ(r.value()->backing(), Backing::kPages);  // never fatal without hugepages
+  }
+}
+
+TEST(Region, ZeroSizeIsAnError) {
+  auto r = Region::create("zero", 0);
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_NE(r.status().message().find("zero"), std::string::npos);
+}
+
+TEST(Region, AnotherProcessMapsTheSameMemoryFromTheFd) {
+  auto region = Region::create("shared", 1 << 20, {.allow_hugepages = false}).value();
+  auto sockets = socket_pair().value();
+  std::strcpy(reinterpret_cast<char*>(region->base()), "from parent");
+
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    // Child: receive the fd, map it (at an address of its own), answer in place.
+    auto got = Region::receive(sockets.second.get());
+    if (!got.is_ok() || got.value()->size() != region->size() || got.value()->name() != "shared") _exit(2);
+    char* p = reinterpret_cast<char*>(got.value()->base());
+    if (std::strcmp(p, "from parent") != 0) _exit(3);
+    std::strcpy(p + 4096, "from child");
+    _exit(0);
+  }
+  ASSERT_TRUE(region->send_to(sockets.first.get()).is_ok());
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_STREQ(reinterpret_cast<char*>(region->base()) + 4096, "from child");
+}
+
+}  // namespace
+}  // namespace uplane::mem

@@ -165,7 +165,7 @@ std::vector<Case> make_cases(mem::PacketPool& pool, rte_mempool* mp, const std::
   auto fresh_rte = [](unsigned flags) {
     static int seq = 0;
     const std::string name = "bench" + std::to_string(seq++);
-    rte_ring* r = rte_ring_create(name.c_str(), kRingSize, SOCKET_ID_ANY, flags | RING_F_EXACT_SZ);
+    rte_ring* r = rte_ring_create(name.c_str(), kRingSize, SOCKET_ID_ANY, flags);
     if (r == nullptr) {
       std::fprintf(stderr, "rte_ring_create: %s\n", rte_strerror(rte_errno));
       std::exit(1);

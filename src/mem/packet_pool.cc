@@ -194,19 +194,6 @@ bool PacketPool::owns(const Packet* p) const noexcept {
   return ((b - frames_) & ((std::ptrdiff_t{1} << frame_shift_) - 1)) == 0;
 }
 
-PacketPool::Cache* PacketPool::cache_for_this_thread() noexcept {
-  if (cache_size_ == 0) return nullptr;
-  const std::uint32_t slot = this_thread_slot();
-  return slot == kNoThreadSlot ? nullptr : &caches_[slot];
-}
-
-namespace {
-// Single-writer counter bump: the owner is the only writer, readers only load.
-UPLANE_ALWAYS_INLINE void bump(std::atomic<std::uint64_t>& c, std::uint64_t n) noexcept {
-  c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
-}
-}  // namespace
-
 bool PacketPool::get_from_ring(Packet** out, std::uint32_t n) noexcept {
   std::uint32_t idx[kMaxCacheSize];
   std::uint32_t done = 0;
@@ -236,48 +223,37 @@ void PacketPool::put_to_ring(Packet* const* pkts, std::uint32_t n) noexcept {
   }
 }
 
-bool PacketPool::get_bulk(Packet** out, std::uint32_t n) noexcept {
+bool PacketPool::get_slow(Packet** out, std::uint32_t n) noexcept {
   Cache* c = cache_for_this_thread();
-  if (UPLANE_UNLIKELY(c == nullptr || n > cache_size_)) return get_from_ring(out, n);
+  if (c == nullptr || n > cache_size_) return get_from_ring(out, n);
+  // Refill: what is missing plus a full cache's worth, in one move (DPDK's rule). When the
+  // ring has less, take what it has: the get still succeeds if cache + ring cover n.
+  std::uint32_t idx[kMaxCacheSize * 2];
   std::uint32_t len = c->len;
-  const bool hit = len >= n;
-  if (!hit) {
-    // Refill: what is missing plus a full cache's worth, in one move (DPDK's rule).
-    std::uint32_t idx[kMaxCacheSize * 2];
-    const std::uint32_t want = n - len + cache_size_;
-    std::uint32_t got = ring_->dequeue_bulk(idx, want) ? want : ring_->dequeue_burst(idx, want);
-    for (std::uint32_t i = 0; i < got; ++i) c->objs[len + i] = packet(idx[i]);
-    len += got;
-    if (len < n) {
-      c->len = len;
-      bump(c->get_failures, 1);
-      return false;
-    }
+  const std::uint32_t want = n - len + cache_size_;
+  const std::uint32_t got = ring_->dequeue_bulk(idx, want) ? want : ring_->dequeue_burst(idx, want);
+  for (std::uint32_t i = 0; i < got; ++i) c->objs[len + i] = packet(idx[i]);
+  len += got;
+  if (len < n) {
+    c->len = len;
+    bump(c->get_failures, 1);
+    return false;
   }
-  // The cache is a stack: the most recently freed frame, likely still in this core's
-  // cache, goes out first.
-  for (std::uint32_t i = 0; i < n; ++i) out[i] = c->objs[len - 1 - i];
   c->len = len - n;
+  copy_frames(out, c->objs + c->len, n);
   bump(c->gets, n);
-  if (hit) bump(c->cache_hits, 1);
   return true;
 }
 
-void PacketPool::put_bulk(Packet* const* pkts, std::uint32_t n) noexcept {
-  Cache* c = cache_for_this_thread();
-  if (UPLANE_UNLIKELY(c == nullptr || n > cache_size_)) {
-    put_to_ring(pkts, n);
-    direct_.puts.fetch_add(n, std::memory_order_relaxed);
-    return;
-  }
-  std::memcpy(&c->objs[c->len], pkts, n * sizeof(Packet*));
-  c->len += n;
-  if (c->len >= flush_threshold_) {
-    // Keep cache_size_ frames, return the rest in one move.
-    put_to_ring(&c->objs[cache_size_], c->len - cache_size_);
-    c->len = cache_size_;
-  }
-  bump(c->puts, n);
+void PacketPool::put_slow(Packet* const* pkts, std::uint32_t n) noexcept {
+  put_to_ring(pkts, n);
+  direct_.puts.fetch_add(n, std::memory_order_relaxed);
+}
+
+void PacketPool::flush_excess(Cache* c) noexcept {
+  // Keep cache_size_ frames, return the rest in one move.
+  put_to_ring(&c->objs[cache_size_], c->len - cache_size_);
+  c->len = cache_size_;
 }
 
 Packet* PacketPool::alloc() noexcept {

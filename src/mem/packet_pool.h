@@ -25,6 +25,7 @@
 #include "base/status.h"
 #include "mem/packet.h"
 #include "mem/region.h"
+#include "mem/thread_slot.h"
 #include "ring/mpmc_ring.h"
 
 namespace uplane::mem {
@@ -123,9 +124,31 @@ class PacketPool {
     std::atomic<std::uint64_t> gets{0}, puts{0}, get_failures{0};
   };
 
+  static UPLANE_ALWAYS_INLINE void copy_frames(Packet** __restrict dst, Packet* const* __restrict src,
+                                               std::uint32_t n) noexcept {
+    if (n == 1) {  // single packets are common; skip the vector loop's set-up
+      dst[0] = src[0];
+      return;
+    }
+    for (std::uint32_t i = 0; i < n; ++i) dst[i] = src[i];
+  }
+
+  // Single-writer counter bump: the owner is the only writer, readers only load.
+  static UPLANE_ALWAYS_INLINE void bump(std::atomic<std::uint64_t>& c, std::uint64_t n) noexcept {
+    c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
+
   PacketPool() = default;
   Status init_view(std::shared_ptr<Region> region, std::uint32_t cache_size);
-  Cache* cache_for_this_thread() noexcept;
+  UPLANE_ALWAYS_INLINE Cache* cache_for_this_thread() noexcept {
+    if (cache_size_ == 0) return nullptr;
+    const std::uint32_t slot = this_thread_slot();
+    return UPLANE_LIKELY(slot < kMaxThreadSlots) ? &caches_[slot] : nullptr;
+  }
+  // Out of line: what get_bulk/put_bulk do when the thread cache cannot serve alone.
+  bool get_slow(Packet** out, std::uint32_t n) noexcept;
+  void put_slow(Packet* const* pkts, std::uint32_t n) noexcept;
+  void flush_excess(Cache* c) noexcept;
   bool get_from_ring(Packet** out, std::uint32_t n) noexcept;
   void put_to_ring(Packet* const* pkts, std::uint32_t n) noexcept;
   // How many times each frame appears in the free ring and this process's caches.
@@ -145,6 +168,33 @@ class PacketPool {
   std::unique_ptr<Cache[]> caches_;
   SharedCounters direct_;
 };
+
+// The fast paths: served by the thread cache alone, inline at the caller.
+inline bool PacketPool::get_bulk(Packet** out, std::uint32_t n) noexcept {
+  Cache* c = cache_for_this_thread();
+  if (UPLANE_LIKELY(c != nullptr && n <= c->len)) {
+    // The cache is a stack: the most recently freed frames, likely still in this core's
+    // cache, go out first (as one block, in block order, so the copy vectorizes).
+    c->len -= n;
+    copy_frames(out, c->objs + c->len, n);
+    bump(c->gets, n);
+    bump(c->cache_hits, 1);
+    return true;
+  }
+  return get_slow(out, n);
+}
+
+inline void PacketPool::put_bulk(Packet* const* pkts, std::uint32_t n) noexcept {
+  Cache* c = cache_for_this_thread();
+  if (UPLANE_LIKELY(c != nullptr && n <= cache_size_)) {
+    copy_frames(c->objs + c->len, pkts, n);
+    c->len += n;
+    bump(c->puts, n);
+    if (UPLANE_UNLIKELY(c->len >= flush_threshold_)) flush_excess(c);
+    return;
+  }
+  put_slow(pkts, n);
+}
 
 // The pool registered under `id` in this process, or nullptr.
 PacketPool* pool_by_id(std::uint16_t id) noexcept;

@@ -31,12 +31,12 @@ class SpscRing {
     return kHeaderBytes + std::size_t{capacity} * sizeof(T);
   }
 
-  // Builds an empty ring in `mem` (cache-line aligned, `bytes` long). The memory may be
+  // Builds an empty ring in `mem` (128-byte aligned, `bytes` long). The memory may be
   // shared; the ring keeps no pointer into it.
   static Result<SpscRing*> create_in(void* mem, std::size_t bytes, std::uint32_t capacity) {
     UPLANE_RETURN_IF_ERROR(check_ring_capacity(capacity));
-    if (reinterpret_cast<std::uintptr_t>(mem) % kCacheLine != 0)
-      return make_error(Errc::kInvalidArgument, "ring memory is not cache-line aligned");
+    if (reinterpret_cast<std::uintptr_t>(mem) % kRingAlign != 0)
+      return make_error(Errc::kInvalidArgument, "ring memory is not 128-byte aligned");
     if (bytes < bytes_for(capacity))
       return make_error(Errc::kOutOfRange, "ring of {} slots needs {} bytes, has {}", capacity, bytes_for(capacity), bytes);
     auto* r = new (mem) SpscRing();
@@ -46,7 +46,7 @@ class SpscRing {
 
   // Uses a ring that another process (or thread) built at `mem` with create_in.
   static Result<SpscRing*> attach(void* mem, std::size_t bytes) {
-    if (reinterpret_cast<std::uintptr_t>(mem) % kCacheLine != 0 || bytes < kHeaderBytes)
+    if (reinterpret_cast<std::uintptr_t>(mem) % kRingAlign != 0 || bytes < kHeaderBytes)
       return make_error(Errc::kInvalidArgument, "no room for a ring header");
     auto* r = static_cast<SpscRing*>(mem);
     UPLANE_RETURN_IF_ERROR(check_ring_header(r->hdr_, kSpscKind, sizeof(T), bytes, kHeaderBytes));
@@ -91,11 +91,11 @@ class SpscRing {
  private:
   SpscRing() = default;
 
-  struct alignas(kCacheLine) Producer {
+  struct alignas(kRingAlign) Producer {
     std::atomic<std::uint32_t> head{0};
     std::uint32_t cached_tail = 0;  // the producer's last view of consumer.tail
   };
-  struct alignas(kCacheLine) Consumer {
+  struct alignas(kRingAlign) Consumer {
     std::atomic<std::uint32_t> tail{0};
     std::uint32_t cached_head = 0;  // the consumer's last view of producer.head
   };
@@ -142,6 +142,7 @@ class SpscRing {
   }
 
   T* slots() noexcept {
+    static_assert(sizeof(*this) == kHeaderBytes, "slots start right after the header blocks");
     return reinterpret_cast<T*>(reinterpret_cast<char*>(this) + kHeaderBytes);
   }
 
@@ -150,7 +151,7 @@ class SpscRing {
   Consumer cons_;
 
  public:
-  static constexpr std::size_t kHeaderBytes = 3 * kCacheLine;
+  static constexpr std::size_t kHeaderBytes = 3 * kRingAlign;
 };
 
 }  // namespace uplane::ring

@@ -19,7 +19,7 @@ TEST(SpscRing, RejectsCapacityThatIsNotAPowerOfTwo) {
 }
 
 TEST(SpscRing, RejectsMemoryTooSmallOrMisaligned) {
-  alignas(64) static std::byte mem[4096];
+  alignas(kRingAlign) static std::byte mem[4096];
   EXPECT_FALSE(SpscRing<std::uint32_t>::create_in(mem, 100, 16).is_ok());
   EXPECT_FALSE(SpscRing<std::uint32_t>::create_in(mem + 8, 4000, 16).is_ok());
   EXPECT_TRUE(SpscRing<std::uint32_t>::create_in(mem, SpscRing<std::uint32_t>::bytes_for(16), 16).is_ok());
@@ -70,7 +70,7 @@ TEST(SpscRing, WrapsAroundTheSlotArrayAndTheIndexRange) {
 }
 
 TEST(SpscRing, AttachFindsTheRingAndRejectsForeignMemory) {
-  alignas(64) static std::byte mem[SpscRing<std::uint32_t>::bytes_for(32)];
+  alignas(kRingAlign) static std::byte mem[SpscRing<std::uint32_t>::bytes_for(32)];
   auto* a = SpscRing<std::uint32_t>::create_in(mem, sizeof(mem), 32).value();
   ASSERT_TRUE(a->try_enqueue(7));
   auto b = SpscRing<std::uint32_t>::attach(mem, sizeof(mem));
@@ -82,7 +82,7 @@ TEST(SpscRing, AttachFindsTheRingAndRejectsForeignMemory) {
   // Wrong element type, too small a mapping, garbage.
   EXPECT_FALSE(SpscRing<std::uint64_t>::attach(mem, sizeof(mem)).is_ok());
   EXPECT_FALSE(SpscRing<std::uint32_t>::attach(mem, sizeof(mem) - 4).is_ok());
-  alignas(64) static std::byte junk[4096];
+  alignas(kRingAlign) static std::byte junk[4096];
   std::fill(std::begin(junk), std::end(junk), std::byte{0x5a});
   auto j = SpscRing<std::uint32_t>::attach(junk, sizeof(junk));
   ASSERT_FALSE(j.is_ok());

@@ -15,8 +15,8 @@ namespace uplane::bench {
 
 struct Case {
   std::string name;
-  std::string unit;               // lower is better, e.g. "ns/elem"
-  std::function<double()> ours;   // one measurement
+  std::string unit;              // lower is better, e.g. "ns/elem"
+  std::function<double()> ours;  // one measurement
   std::function<double()> peer;
 };
 
@@ -32,7 +32,8 @@ struct Outcome {
 };
 
 // Runs every case `reps` times and prints the report. Returns the outcomes.
-inline std::vector<Outcome> run_cases(const std::vector<Case>& cases, int reps, const char* peer_name) {
+inline std::vector<Outcome> run_cases(const std::vector<Case>& cases, int reps,
+                                      const char* peer_name) {
   std::vector<Outcome> out;
   for (const Case& c : cases) {
     Outcome o{c.name, c.unit, {}, {}};
@@ -44,24 +45,26 @@ inline std::vector<Outcome> run_cases(const std::vector<Case>& cases, int reps, 
         o.peer.push_back(c.peer());
         o.ours.push_back(c.ours());
       }
-      std::printf("  %-24s run %d: uplane %8.3f  %s %8.3f %s\n", c.name.c_str(), r, o.ours.back(), peer_name,
-                  o.peer.back(), c.unit.c_str());
+      std::printf("  %-24s run %d: uplane %8.3f  %s %8.3f %s\n", c.name.c_str(), r, o.ours.back(),
+                  peer_name, o.peer.back(), c.unit.c_str());
       std::fflush(stdout);
     }
     out.push_back(std::move(o));
   }
-  std::printf("\n%-24s %26s %26s %7s\n", "case", "uplane median (min..max)", "peer median (min..max)", "ratio");
+  std::printf("\n%-24s %26s %26s %7s\n", "case", "uplane median (min..max)",
+              "peer median (min..max)", "ratio");
   for (const Outcome& o : out) {
     auto [omin, omax] = std::minmax_element(o.ours.begin(), o.ours.end());
     auto [pmin, pmax] = std::minmax_element(o.peer.begin(), o.peer.end());
-    std::printf("%-24s %8.3f (%6.3f..%6.3f) %8.3f (%6.3f..%6.3f) %7.2f\n", o.name.c_str(), median(o.ours), *omin,
-                *omax, median(o.peer), *pmin, *pmax, median(o.peer) / median(o.ours));
+    std::printf("%-24s %8.3f (%6.3f..%6.3f) %8.3f (%6.3f..%6.3f) %7.2f\n", o.name.c_str(),
+                median(o.ours), *omin, *omax, median(o.peer), *pmin, *pmax,
+                median(o.peer) / median(o.ours));
   }
   std::printf("\n");
   for (const Outcome& o : out) {
     const double u = median(o.ours), p = median(o.peer);
-    std::printf("RESULT %s uplane=%.3f %s=%.3f ratio=%.2f unit=%s\n", o.name.c_str(), u, peer_name, p, p / u,
-                o.unit.c_str());
+    std::printf("RESULT %s uplane=%.3f %s=%.3f ratio=%.2f unit=%s\n", o.name.c_str(), u, peer_name,
+                p, p / u, o.unit.c_str());
   }
   std::fflush(stdout);
   return out;

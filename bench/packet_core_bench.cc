@@ -110,7 +110,8 @@ double two_thread_ring(std::uint32_t burst, Enq enq, Deq deq) {
         }
         rte_eal_wait_lcore(rte_get_next_lcore(rte_get_main_lcore(), 1, 0));
         // Acquire pairs with the consumer's release store of g_end_ns.
-        return static_cast<double>(g_end_ns.load(std::memory_order_acquire) - t0) / static_cast<double>(n);
+        return static_cast<double>(g_end_ns.load(std::memory_order_acquire) - t0) /
+               static_cast<double>(n);
       },
       [&](std::atomic<int>& ready) {
         void* out[64];
@@ -178,13 +179,20 @@ std::vector<Case> make_cases(mem::PacketPool& pool, rte_mempool* mp, const std::
     add({"spsc_1t_b" + s, "ns/elem",
          [=] {
            auto r = fresh_spsc();
-           return one_thread_ring(b, [&](void** o, std::uint32_t n) { return r->enqueue_burst(o, n); },
-                                  [&](void** o, std::uint32_t n) { return r->dequeue_burst(o, n); });
+           return one_thread_ring(
+               b, [&](void** o, std::uint32_t n) { return r->enqueue_burst(o, n); },
+               [&](void** o, std::uint32_t n) { return r->dequeue_burst(o, n); });
          },
          [=] {
            rte_ring* r = fresh_rte(RING_F_SP_ENQ | RING_F_SC_DEQ);
-           double v = one_thread_ring(b, [&](void** o, std::uint32_t n) { return rte_ring_sp_enqueue_burst(r, o, n, nullptr); },
-                                      [&](void** o, std::uint32_t n) { return rte_ring_sc_dequeue_burst(r, o, n, nullptr); });
+           double v = one_thread_ring(
+               b,
+               [&](void** o, std::uint32_t n) {
+                 return rte_ring_sp_enqueue_burst(r, o, n, nullptr);
+               },
+               [&](void** o, std::uint32_t n) {
+                 return rte_ring_sc_dequeue_burst(r, o, n, nullptr);
+               });
            rte_ring_free(r);
            return v;
          }});
@@ -194,13 +202,20 @@ std::vector<Case> make_cases(mem::PacketPool& pool, rte_mempool* mp, const std::
     add({"spsc_2t_b" + s, "ns/elem",
          [=] {
            auto r = fresh_spsc();
-           return two_thread_ring(b, [&](void** o, std::uint32_t n) { return r->enqueue_burst(o, n); },
-                                  [&](void** o, std::uint32_t n) { return r->dequeue_burst(o, n); });
+           return two_thread_ring(
+               b, [&](void** o, std::uint32_t n) { return r->enqueue_burst(o, n); },
+               [&](void** o, std::uint32_t n) { return r->dequeue_burst(o, n); });
          },
          [=] {
            rte_ring* r = fresh_rte(RING_F_SP_ENQ | RING_F_SC_DEQ);
-           double v = two_thread_ring(b, [&](void** o, std::uint32_t n) { return rte_ring_sp_enqueue_burst(r, o, n, nullptr); },
-                                      [&](void** o, std::uint32_t n) { return rte_ring_sc_dequeue_burst(r, o, n, nullptr); });
+           double v = two_thread_ring(
+               b,
+               [&](void** o, std::uint32_t n) {
+                 return rte_ring_sp_enqueue_burst(r, o, n, nullptr);
+               },
+               [&](void** o, std::uint32_t n) {
+                 return rte_ring_sc_dequeue_burst(r, o, n, nullptr);
+               });
            rte_ring_free(r);
            return v;
          }});
@@ -210,13 +225,25 @@ std::vector<Case> make_cases(mem::PacketPool& pool, rte_mempool* mp, const std::
     add({"mpmc_1t_b" + s, "ns/elem",
          [=] {
            auto r = fresh_mpmc();
-           return one_thread_ring(b, [&](void** o, std::uint32_t n) { return r->enqueue_burst<ring::Sync::kMulti>(o, n); },
-                                  [&](void** o, std::uint32_t n) { return r->dequeue_burst<ring::Sync::kMulti>(o, n); });
+           return one_thread_ring(
+               b,
+               [&](void** o, std::uint32_t n) {
+                 return r->enqueue_burst<ring::Sync::kMulti>(o, n);
+               },
+               [&](void** o, std::uint32_t n) {
+                 return r->dequeue_burst<ring::Sync::kMulti>(o, n);
+               });
          },
          [=] {
            rte_ring* r = fresh_rte(0);
-           double v = one_thread_ring(b, [&](void** o, std::uint32_t n) { return rte_ring_mp_enqueue_burst(r, o, n, nullptr); },
-                                      [&](void** o, std::uint32_t n) { return rte_ring_mc_dequeue_burst(r, o, n, nullptr); });
+           double v = one_thread_ring(
+               b,
+               [&](void** o, std::uint32_t n) {
+                 return rte_ring_mp_enqueue_burst(r, o, n, nullptr);
+               },
+               [&](void** o, std::uint32_t n) {
+                 return rte_ring_mc_dequeue_burst(r, o, n, nullptr);
+               });
            rte_ring_free(r);
            return v;
          }});
@@ -226,20 +253,36 @@ std::vector<Case> make_cases(mem::PacketPool& pool, rte_mempool* mp, const std::
     add({"mpmc_2t_b" + s, "ns/elem",
          [=] {
            auto r = fresh_mpmc();
-           return two_thread_ring(b, [&](void** o, std::uint32_t n) { return r->enqueue_burst<ring::Sync::kMulti>(o, n); },
-                                  [&](void** o, std::uint32_t n) { return r->dequeue_burst<ring::Sync::kMulti>(o, n); });
+           return two_thread_ring(
+               b,
+               [&](void** o, std::uint32_t n) {
+                 return r->enqueue_burst<ring::Sync::kMulti>(o, n);
+               },
+               [&](void** o, std::uint32_t n) {
+                 return r->dequeue_burst<ring::Sync::kMulti>(o, n);
+               });
          },
          [=] {
            rte_ring* r = fresh_rte(0);
-           double v = two_thread_ring(b, [&](void** o, std::uint32_t n) { return rte_ring_mp_enqueue_burst(r, o, n, nullptr); },
-                                      [&](void** o, std::uint32_t n) { return rte_ring_mc_dequeue_burst(r, o, n, nullptr); });
+           double v = two_thread_ring(
+               b,
+               [&](void** o, std::uint32_t n) {
+                 return rte_ring_mp_enqueue_burst(r, o, n, nullptr);
+               },
+               [&](void** o, std::uint32_t n) {
+                 return rte_ring_mc_dequeue_burst(r, o, n, nullptr);
+               });
            rte_ring_free(r);
            return v;
          }});
   }
   mem::PacketPool* pp = &pool;
-  auto our_get = [pp](void** o, std::uint32_t n) { return pp->get_bulk(reinterpret_cast<mem::Packet**>(o), n); };
-  auto our_put = [pp](void** o, std::uint32_t n) { pp->put_bulk(reinterpret_cast<mem::Packet* const*>(o), n); };
+  auto our_get = [pp](void** o, std::uint32_t n) {
+    return pp->get_bulk(reinterpret_cast<mem::Packet**>(o), n);
+  };
+  auto our_put = [pp](void** o, std::uint32_t n) {
+    pp->put_bulk(reinterpret_cast<mem::Packet* const*>(o), n);
+  };
   auto their_get = [mp](void** o, std::uint32_t n) { return rte_mempool_get_bulk(mp, o, n) == 0; };
   auto their_put = [mp](void** o, std::uint32_t n) { rte_mempool_put_bulk(mp, o, n); };
   for (std::uint32_t b : {1u, 8u, 32u}) {
@@ -284,28 +327,32 @@ int main(int argc, char** argv) {
   }
   // Ordinary pages for DPDK, as for our pool below: the rings fit in cache and neither pool
   // benchmark touches frame memory, so page size does not enter these numbers.
-  const char* eal_args[] = {"packet_core_bench", "--no-huge", "-m", "512", "--no-pci", "--no-telemetry",
-                            "--no-shconf", "-l", "0-1", "--log-level=*:error"};
+  const char* eal_args[] = {"packet_core_bench", "--no-huge",   "-m", "512", "--no-pci",
+                            "--no-telemetry",    "--no-shconf", "-l", "0-1", "--log-level=*:error"};
   int eal_argc = static_cast<int>(sizeof(eal_args) / sizeof(eal_args[0]));
   if (rte_eal_init(eal_argc, const_cast<char**>(eal_args)) < 0) {
     std::fprintf(stderr, "rte_eal_init failed: %s\n", rte_strerror(rte_errno));
     return 1;
   }
-  rte_mempool* mp = rte_mempool_create("bench_mp", bench::kPoolFrames - 1, 2048, bench::kPoolCache, 0, nullptr,
-                                       nullptr, nullptr, nullptr, SOCKET_ID_ANY, 0);
+  rte_mempool* mp = rte_mempool_create("bench_mp", bench::kPoolFrames - 1, 2048, bench::kPoolCache,
+                                       0, nullptr, nullptr, nullptr, nullptr, SOCKET_ID_ANY, 0);
   if (mp == nullptr) {
     std::fprintf(stderr, "rte_mempool_create failed: %s\n", rte_strerror(rte_errno));
     return 1;
   }
   set_log_level(LogLevel::kWarn);
-  auto pool = mem::PacketPool::create({.name = "bench", .frame_count = bench::kPoolFrames, .frame_size = 2048,
-                                       .cache_size = bench::kPoolCache, .region = {.allow_hugepages = false}});
+  auto pool = mem::PacketPool::create({.name = "bench",
+                                       .frame_count = bench::kPoolFrames,
+                                       .frame_size = 2048,
+                                       .cache_size = bench::kPoolCache,
+                                       .region = {.allow_hugepages = false}});
   if (!pool.is_ok()) {
     std::fprintf(stderr, "%s\n", pool.status().to_string().c_str());
     return 1;
   }
-  std::printf("packet_core_bench: uplane vs DPDK %s, %d runs per case, scale %.2f, lcores 0 and 1\n", rte_version(),
-              reps, bench::g_scale);
+  std::printf(
+      "packet_core_bench: uplane vs DPDK %s, %d runs per case, scale %.2f, lcores 0 and 1\n",
+      rte_version(), reps, bench::g_scale);
   std::printf("ratio = dpdk / uplane (time per element; above 1 means uplane is faster)\n\n");
   auto cases = bench::make_cases(*pool.value(), mp, only);
   bench::run_cases(cases, reps, "dpdk");

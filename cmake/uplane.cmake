@@ -34,6 +34,27 @@ function(uplane_layer name)
     target_link_libraries(uplane_${name} INTERFACE ${L_DEPS})
   endif()
   add_library(uplane::${name} ALIAS uplane_${name})
+  uplane_headers_compile_alone(${name})
+endfunction()
+
+# Every header compiles alone (STYLE.md): one generated translation unit per header of the
+# calling folder, built as an OBJECT library with the layer's include paths, so a header
+# that forgets an include breaks the build.
+function(uplane_headers_compile_alone name)
+  file(GLOB _headers CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.h)
+  file(RELATIVE_PATH _rel ${PROJECT_SOURCE_DIR}/src ${CMAKE_CURRENT_SOURCE_DIR})
+  set(_tus "")
+  foreach(_header IN LISTS _headers)
+    get_filename_component(_file ${_header} NAME)
+    string(REPLACE "." "_" _stem ${_file})
+    set(_tu ${CMAKE_CURRENT_BINARY_DIR}/header_alone/${_stem}.cc)
+    file(CONFIGURE OUTPUT ${_tu} CONTENT "#include \"${_rel}/${_file}\"\n")
+    list(APPEND _tus ${_tu})
+  endforeach()
+  if(_tus)
+    add_library(uplane_${name}_headers OBJECT ${_tus})
+    target_link_libraries(uplane_${name}_headers PRIVATE uplane::${name})
+  endif()
 endfunction()
 
 # uplane_test(NAME SOURCES... DEPS ... LABELS ... [TIMEOUT s]): a GoogleTest binary under CTest.

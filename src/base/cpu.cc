@@ -11,7 +11,8 @@ namespace uplane {
 Status pin_this_thread(int cpu) {
   cpu_set_t allowed;
   CPU_ZERO(&allowed);
-  if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0) return errno_error(errno, "sched_getaffinity");
+  if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0)
+    return errno_error(errno, "sched_getaffinity");
   if (cpu < 0 || cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &allowed))
     return make_error(Errc::kInvalidArgument, "cpu {} is not in this process's allowed set", cpu);
   cpu_set_t set;
@@ -32,7 +33,8 @@ int usable_cpu_count() noexcept {
 std::uint64_t now_ns() noexcept {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<std::uint64_t>(ts.tv_nsec);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000ull +
+         static_cast<std::uint64_t>(ts.tv_nsec);
 }
 
 double cycles_per_second() noexcept {

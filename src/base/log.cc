@@ -9,7 +9,8 @@ namespace uplane {
 namespace {
 
 LogLevel level_from_env() noexcept {
-  const char* v = std::getenv("UPLANE_LOG");
+  // Read once, at first use, before worker threads exist.
+  const char* v = std::getenv("UPLANE_LOG");  // NOLINT(concurrency-mt-unsafe)
   if (v == nullptr) return LogLevel::kInfo;
   if (std::strcmp(v, "debug") == 0) return LogLevel::kDebug;
   if (std::strcmp(v, "warn") == 0) return LogLevel::kWarn;

@@ -19,8 +19,8 @@ void log_write(LogLevel level, std::string_view message) noexcept;
 
 }  // namespace uplane
 
-#define UPLANE_LOG(level, ...)                                                      \
-  do {                                                                              \
-    if (::uplane::LogLevel::level >= ::uplane::log_level())                         \
-      ::uplane::log_write(::uplane::LogLevel::level, ::fmt::format(__VA_ARGS__));   \
+#define UPLANE_LOG(level, ...)                                                    \
+  do {                                                                            \
+    if (::uplane::LogLevel::level >= ::uplane::log_level())                       \
+      ::uplane::log_write(::uplane::LogLevel::level, ::fmt::format(__VA_ARGS__)); \
   } while (0)

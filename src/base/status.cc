@@ -6,16 +6,26 @@ namespace uplane {
 
 std::string_view errc_name(Errc c) noexcept {
   switch (c) {
-    case Errc::kOk: return "ok";
-    case Errc::kInvalidArgument: return "invalid argument";
-    case Errc::kOutOfRange: return "out of range";
-    case Errc::kNotFound: return "not found";
-    case Errc::kAlreadyExists: return "already exists";
-    case Errc::kResourceExhausted: return "resource exhausted";
-    case Errc::kFailedPrecondition: return "failed precondition";
-    case Errc::kIo: return "i/o error";
-    case Errc::kSystem: return "system error";
-    case Errc::kInternal: return "internal error";
+    case Errc::kOk:
+      return "ok";
+    case Errc::kInvalidArgument:
+      return "invalid argument";
+    case Errc::kOutOfRange:
+      return "out of range";
+    case Errc::kNotFound:
+      return "not found";
+    case Errc::kAlreadyExists:
+      return "already exists";
+    case Errc::kResourceExhausted:
+      return "resource exhausted";
+    case Errc::kFailedPrecondition:
+      return "failed precondition";
+    case Errc::kIo:
+      return "i/o error";
+    case Errc::kSystem:
+      return "system error";
+    case Errc::kInternal:
+      return "internal error";
   }
   return "unknown error";
 }

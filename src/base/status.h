@@ -57,8 +57,8 @@ Status errno_error(int err, std::string_view what);
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}                      // NOLINT(google-explicit-constructor)
-  Result(Status status) : v_(std::move(status)) {                // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
+  Result(Status status) : v_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     assert(!std::get<Status>(v_).is_ok() && "a Result holds an error or a value");
   }
 
@@ -80,8 +80,8 @@ class [[nodiscard]] Result {
 }  // namespace uplane
 
 // Returns from the enclosing function when `expr` (a Status) is an error.
-#define UPLANE_RETURN_IF_ERROR(expr)          \
-  do {                                        \
-    ::uplane::Status uplane_st_ = (expr);     \
+#define UPLANE_RETURN_IF_ERROR(expr)            \
+  do {                                          \
+    ::uplane::Status uplane_st_ = (expr);       \
     if (!uplane_st_.is_ok()) return uplane_st_; \
   } while (0)

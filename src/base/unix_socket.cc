@@ -13,7 +13,8 @@ constexpr int kMaxFdsAccepted = 8;
 }  // namespace
 
 Status send_fd(int sock, int fd, std::span<const std::byte> tag) {
-  if (tag.size() > kMaxTag) return make_error(Errc::kInvalidArgument, "fd tag of {} bytes exceeds {}", tag.size(), kMaxTag);
+  if (tag.size() > kMaxTag)
+    return make_error(Errc::kInvalidArgument, "fd tag of {} bytes exceeds {}", tag.size(), kMaxTag);
   std::byte empty{0};
   iovec iov{};
   // A message must carry at least one byte for the ancillary data to travel with it.
@@ -72,7 +73,8 @@ Result<ReceivedFd> recv_fd(int sock) {
       }
     }
   }
-  if ((msg.msg_flags & MSG_CTRUNC) != 0) return make_error(Errc::kIo, "descriptor message truncated");
+  if ((msg.msg_flags & MSG_CTRUNC) != 0)
+    return make_error(Errc::kIo, "descriptor message truncated");
   if (count == 0) return make_error(Errc::kIo, "message carried no descriptor");
   if (count > 1) return make_error(Errc::kIo, "message carried {} descriptors, expected 1", count);
   out.tag.assign(buf, static_cast<std::size_t>(n));
@@ -81,7 +83,8 @@ Result<ReceivedFd> recv_fd(int sock) {
 
 Result<std::pair<UniqueFd, UniqueFd>> socket_pair() {
   int sv[2];
-  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) return errno_error(errno, "socketpair");
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
+    return errno_error(errno, "socketpair");
   return std::pair<UniqueFd, UniqueFd>(UniqueFd(sv[0]), UniqueFd(sv[1]));
 }
 

@@ -80,7 +80,8 @@ class alignas(64) Packet {
   }
   // Replaces the contents with `len` bytes from `src`, after `headroom` bytes of headroom
   // (clamped to what the frame allows). False (no change) when it cannot fit.
-  [[nodiscard]] bool assign(const void* src, std::uint32_t len, std::uint32_t headroom_bytes) noexcept {
+  [[nodiscard]] bool assign(const void* src, std::uint32_t len,
+                            std::uint32_t headroom_bytes) noexcept {
     std::uint32_t off = static_cast<std::uint32_t>(sizeof(Packet)) + headroom_bytes;
     if (off > frame_size() || len > frame_size() - off) return false;
     data_off_ = static_cast<std::uint16_t>(off);
@@ -115,8 +116,12 @@ class alignas(64) Packet {
 
   // Network and transport header annotations, as offsets from data(); nullptr / -1 when
   // unset or when the header now lies outside the data window.
-  bool has_network_header() const noexcept { return network_off_ != kNoOffset && network_off_ >= data_off_; }
-  std::uint8_t* network_header() noexcept { return has_network_header() ? frame() + network_off_ : nullptr; }
+  bool has_network_header() const noexcept {
+    return network_off_ != kNoOffset && network_off_ >= data_off_;
+  }
+  std::uint8_t* network_header() noexcept {
+    return has_network_header() ? frame() + network_off_ : nullptr;
+  }
   std::int32_t network_header_offset() const noexcept {
     return has_network_header() ? network_off_ - data_off_ : -1;
   }
@@ -124,7 +129,9 @@ class alignas(64) Packet {
   bool has_transport_header() const noexcept {
     return transport_off_ != kNoOffset && transport_off_ >= data_off_;
   }
-  std::uint8_t* transport_header() noexcept { return has_transport_header() ? frame() + transport_off_ : nullptr; }
+  std::uint8_t* transport_header() noexcept {
+    return has_transport_header() ? frame() + transport_off_ : nullptr;
+  }
   void set_transport_header(const std::uint8_t* h) noexcept { transport_off_ = offset_of(h); }
   void clear_headers() noexcept { network_off_ = transport_off_ = kNoOffset; }
 

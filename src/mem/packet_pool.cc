@@ -46,11 +46,14 @@ Result<std::uint16_t> register_pool(PacketPool* pool, int want) {
       return static_cast<std::uint16_t>(i);
   }
   if (want >= 0)
-    return make_error(Errc::kAlreadyExists, "pool id {} is already registered in this process", want);
+    return make_error(Errc::kAlreadyExists, "pool id {} is already registered in this process",
+                      want);
   return make_error(Errc::kResourceExhausted, "all {} pool ids are in use", PacketPool::kMaxPools);
 }
 
-std::uint32_t ring_capacity_for(std::uint32_t frames) { return std::bit_ceil(std::max(frames, 2u)); }
+std::uint32_t ring_capacity_for(std::uint32_t frames) {
+  return std::bit_ceil(std::max(frames, 2u));
+}
 
 }  // namespace
 
@@ -66,18 +69,22 @@ void free_packet(Packet* p) noexcept {
 
 Result<std::unique_ptr<PacketPool>> PacketPool::create(const PoolConfig& cfg) {
   if (cfg.frame_count == 0 || cfg.frame_count > (1u << 30))
-    return make_error(Errc::kInvalidArgument, "pool '{}': frame_count {} is outside [1, 2^30]", cfg.name, cfg.frame_count);
+    return make_error(Errc::kInvalidArgument, "pool '{}': frame_count {} is outside [1, 2^30]",
+                      cfg.name, cfg.frame_count);
   if (!is_power_of_two(cfg.frame_size) || cfg.frame_size < 512 || cfg.frame_size > 65536)
-    return make_error(Errc::kInvalidArgument, "pool '{}': frame_size {} is not a power of two in [512, 65536]", cfg.name,
+    return make_error(Errc::kInvalidArgument,
+                      "pool '{}': frame_size {} is not a power of two in [512, 65536]", cfg.name,
                       cfg.frame_size);
   if (sizeof(Packet) + cfg.headroom + 64 > cfg.frame_size)
-    return make_error(Errc::kInvalidArgument, "pool '{}': headroom {} leaves no room for data in a {}-byte frame",
-                      cfg.name, cfg.headroom, cfg.frame_size);
+    return make_error(Errc::kInvalidArgument,
+                      "pool '{}': headroom {} leaves no room for data in a {}-byte frame", cfg.name,
+                      cfg.headroom, cfg.frame_size);
   if (cfg.cache_size > kMaxCacheSize)
-    return make_error(Errc::kInvalidArgument, "pool '{}': cache_size {} exceeds {}", cfg.name, cfg.cache_size, kMaxCacheSize);
+    return make_error(Errc::kInvalidArgument, "pool '{}': cache_size {} exceeds {}", cfg.name,
+                      cfg.cache_size, kMaxCacheSize);
   if (cfg.name.size() >= sizeof(PoolHeader::name))
-    return make_error(Errc::kInvalidArgument, "pool name '{}' is longer than {} characters", cfg.name,
-                      sizeof(PoolHeader::name) - 1);
+    return make_error(Errc::kInvalidArgument, "pool name '{}' is longer than {} characters",
+                      cfg.name, sizeof(PoolHeader::name) - 1);
 
   const std::uint32_t ring_cap = ring_capacity_for(cfg.frame_count);
   const std::size_t ring_bytes = FreeRing::bytes_for(ring_cap);
@@ -107,7 +114,8 @@ Result<std::unique_ptr<PacketPool>> PacketPool::create(const PoolConfig& cfg) {
   hdr->pool_id = pool->id_;
   hdr->version = kPoolVersion;
   hdr->magic = kPoolMagic;  // last: an attacher that sees the magic sees a complete header
-  if (Status st = pool->init_view(std::move(region).value(), cfg.cache_size); !st.is_ok()) return st;
+  if (Status st = pool->init_view(std::move(region).value(), cfg.cache_size); !st.is_ok())
+    return st;
 
   const std::uint32_t shift = pool->frame_shift_;
   std::uint32_t batch[256];
@@ -124,22 +132,25 @@ Result<std::unique_ptr<PacketPool>> PacketPool::create(const PoolConfig& cfg) {
     (void)pool->ring_->enqueue_bulk(batch, n);  // cannot fail: the ring holds every frame
     i += n;
   }
-  UPLANE_LOG(kDebug, "pool {} (id {}): {} frames of {} bytes, cache {}", cfg.name, pool->id_, cfg.frame_count,
-             cfg.frame_size, cfg.cache_size);
+  UPLANE_LOG(kDebug, "pool {} (id {}): {} frames of {} bytes, cache {}", cfg.name, pool->id_,
+             cfg.frame_count, cfg.frame_size, cfg.cache_size);
   return pool;
 }
 
-Result<std::unique_ptr<PacketPool>> PacketPool::attach(std::shared_ptr<Region> region, std::uint32_t cache_size) {
+Result<std::unique_ptr<PacketPool>> PacketPool::attach(std::shared_ptr<Region> region,
+                                                       std::uint32_t cache_size) {
   if (region == nullptr || region->size() < kHeaderArea)
     return make_error(Errc::kInvalidArgument, "region too small to hold a pool");
   if (cache_size > kMaxCacheSize)
-    return make_error(Errc::kInvalidArgument, "cache_size {} exceeds {}", cache_size, kMaxCacheSize);
+    return make_error(Errc::kInvalidArgument, "cache_size {} exceeds {}", cache_size,
+                      kMaxCacheSize);
   const auto* hdr = reinterpret_cast<const PoolHeader*>(region->base());
   if (hdr->magic != kPoolMagic)
-    return make_error(Errc::kInvalidArgument, "region '{}' holds no pool (bad magic)", region->name());
+    return make_error(Errc::kInvalidArgument, "region '{}' holds no pool (bad magic)",
+                      region->name());
   if (hdr->version != kPoolVersion)
-    return make_error(Errc::kInvalidArgument, "region '{}': pool version {} is not {}", region->name(), hdr->version,
-                      kPoolVersion);
+    return make_error(Errc::kInvalidArgument, "region '{}': pool version {} is not {}",
+                      region->name(), hdr->version, kPoolVersion);
   std::unique_ptr<PacketPool> pool(new PacketPool());
   UPLANE_RETURN_IF_ERROR(pool->init_view(std::move(region), cache_size));
   auto id = register_pool(pool.get(), hdr->pool_id);
@@ -154,15 +165,19 @@ Status PacketPool::init_view(std::shared_ptr<Region> region, std::uint32_t cache
   const auto* hdr = reinterpret_cast<const PoolHeader*>(region->base());
   const std::string_view name(hdr->name, strnlen(hdr->name, sizeof(hdr->name)));
   if (!is_power_of_two(hdr->frame_size) || hdr->frame_size < 512 || hdr->frame_size > 65536)
-    return make_error(Errc::kInvalidArgument, "pool '{}': bad frame size {}", name, hdr->frame_size);
+    return make_error(Errc::kInvalidArgument, "pool '{}': bad frame size {}", name,
+                      hdr->frame_size);
   if (hdr->frame_count == 0 || hdr->headroom + sizeof(Packet) + 64 > hdr->frame_size)
     return make_error(Errc::kInvalidArgument, "pool '{}': bad frame count or headroom", name);
   if (hdr->ring_offset % kCacheLine != 0 || !region->contains(hdr->ring_offset, hdr->ring_bytes) ||
       hdr->frames_offset % kFrameAlign != 0 ||
       !region->contains(hdr->frames_offset, std::size_t{hdr->frame_count} * hdr->frame_size))
-    return make_error(Errc::kOutOfRange, "pool '{}': layout does not fit its {}-byte region", name, region->size());
+    return make_error(Errc::kOutOfRange, "pool '{}': layout does not fit its {}-byte region", name,
+                      region->size());
   auto ring = FreeRing::attach(region->base() + hdr->ring_offset, hdr->ring_bytes);
-  if (!ring.is_ok()) return make_error(ring.status().code(), "pool '{}': free ring: {}", name, ring.status().message());
+  if (!ring.is_ok())
+    return make_error(ring.status().code(), "pool '{}': free ring: {}", name,
+                      ring.status().message());
   if (ring.value()->capacity() < hdr->frame_count)
     return make_error(Errc::kOutOfRange, "pool '{}': free ring smaller than the frame count", name);
 
@@ -322,7 +337,8 @@ std::vector<std::uint32_t> PacketPool::frames_outstanding() const {
 namespace {
 std::string first_few(const std::vector<std::uint32_t>& v) {
   std::string list;
-  for (std::size_t i = 0; i < std::min<std::size_t>(v.size(), 16); ++i) list += fmt::format("{}{}", i ? " " : "", v[i]);
+  for (std::size_t i = 0; i < std::min<std::size_t>(v.size(), 16); ++i)
+    list += fmt::format("{}{}", i ? " " : "", v[i]);
   return v.size() > 16 ? list + " ..." : list;
 }
 }  // namespace
@@ -335,11 +351,13 @@ Status PacketPool::check_no_leaks() const {
     if (free_times[i] > 1) twice.push_back(i);
   }
   if (!twice.empty())
-    return make_error(Errc::kInternal, "pool '{}': {} frames were given back more than once (frames {})", name_,
+    return make_error(Errc::kInternal,
+                      "pool '{}': {} frames were given back more than once (frames {})", name_,
                       twice.size(), first_few(twice));
   if (!missing.empty())
-    return make_error(Errc::kFailedPrecondition, "pool '{}': {} of {} frames not returned (frames {})", name_,
-                      missing.size(), frame_count_, first_few(missing));
+    return make_error(Errc::kFailedPrecondition,
+                      "pool '{}': {} of {} frames not returned (frames {})", name_, missing.size(),
+                      frame_count_, first_few(missing));
   return Status::ok();
 }
 

@@ -40,10 +40,10 @@ struct PoolConfig {
 };
 
 struct PoolCounters {
-  std::uint64_t gets = 0;        // frames handed out
-  std::uint64_t puts = 0;        // frames given back
+  std::uint64_t gets = 0;          // frames handed out
+  std::uint64_t puts = 0;          // frames given back
   std::uint64_t get_failures = 0;  // get calls refused: not enough free frames
-  std::uint64_t cache_hits = 0;  // get calls served from the thread cache alone
+  std::uint64_t cache_hits = 0;    // get calls served from the thread cache alone
 };
 
 class PacketPool {
@@ -87,7 +87,8 @@ class PacketPool {
   // The index of a frame of this pool, computed from its address (not from the metadata,
   // which another process may have scribbled on).
   std::uint32_t index_of(const Packet* p) const noexcept {
-    return static_cast<std::uint32_t>((reinterpret_cast<const std::byte*>(p) - frames_) >> frame_shift_);
+    return static_cast<std::uint32_t>((reinterpret_cast<const std::byte*>(p) - frames_) >>
+                                      frame_shift_);
   }
   // True when p points at the start of one of this pool's frames.
   bool owns(const Packet* p) const noexcept;
@@ -96,7 +97,9 @@ class PacketPool {
   const std::string& name() const noexcept { return name_; }
   const std::shared_ptr<Region>& region() const noexcept { return region_; }
   // Byte offset of the first frame inside the Region (AF_XDP's UMEM starts there).
-  std::size_t frames_offset() const noexcept { return static_cast<std::size_t>(frames_ - region_->base()); }
+  std::size_t frames_offset() const noexcept {
+    return static_cast<std::size_t>(frames_ - region_->base());
+  }
 
   // Sums of every thread's counters; each is exact when its thread is quiet.
   PoolCounters counters() const noexcept;
@@ -124,7 +127,8 @@ class PacketPool {
     std::atomic<std::uint64_t> gets{0}, puts{0}, get_failures{0};
   };
 
-  static UPLANE_ALWAYS_INLINE void copy_frames(Packet** __restrict dst, Packet* const* __restrict src,
+  static UPLANE_ALWAYS_INLINE void copy_frames(Packet** __restrict dst,
+                                               Packet* const* __restrict src,
                                                std::uint32_t n) noexcept {
     if (n == 1) {  // single packets are common; skip the vector loop's set-up
       dst[0] = src[0];

@@ -10,7 +10,11 @@ namespace uplane::mem {
 namespace {
 
 PoolConfig small(std::uint32_t frames, std::uint32_t cache = 32) {
-  return {.name = "pool-test", .frame_count = frames, .frame_size = 2048, .headroom = 128, .cache_size = cache,
+  return {.name = "pool-test",
+          .frame_count = frames,
+          .frame_size = 2048,
+          .headroom = 128,
+          .cache_size = cache,
           .region = {.allow_hugepages = false}};
 }
 
@@ -47,7 +51,8 @@ TEST(PacketPool, HandsOutEveryFrameOnceThenFailsCleanly) {
 
   auto leak = pool->check_no_leaks();
   ASSERT_FALSE(leak.is_ok());
-  EXPECT_NE(leak.message().find("256 of 256 frames not returned"), std::string::npos) << leak.message();
+  EXPECT_NE(leak.message().find("256 of 256 frames not returned"), std::string::npos)
+      << leak.message();
 
   pool->put_bulk(all.data(), 256);  // larger than the cache: straight to the ring
   EXPECT_TRUE(pool->check_no_leaks().is_ok()) << pool->check_no_leaks().message();
@@ -74,7 +79,8 @@ TEST(PacketPool, LeakCheckNamesTheMissingFramesAndDoubleFrees) {
   pool->free(a);
   auto st = pool->check_no_leaks();
   ASSERT_FALSE(st.is_ok());
-  EXPECT_NE(st.message().find(fmt::format("(frames {})", pool->index_of(b))), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find(fmt::format("(frames {})", pool->index_of(b))), std::string::npos)
+      << st.message();
   pool->free(b);
   EXPECT_TRUE(pool->check_no_leaks().is_ok());
   pool->free(b);  // a bug in the caller: shows up as a double return

@@ -13,7 +13,10 @@ namespace {
 class PacketTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    pool_ = PacketPool::create({.name = "pkt-test", .frame_count = 64, .frame_size = 2048, .headroom = 128,
+    pool_ = PacketPool::create({.name = "pkt-test",
+                                .frame_count = 64,
+                                .frame_size = 2048,
+                                .headroom = 128,
                                 .region = {.allow_hugepages = false}})
                 .value();
     p_ = pool_->alloc();

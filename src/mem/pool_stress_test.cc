@@ -22,7 +22,9 @@ constexpr int kRounds = 200'000;
 #endif
 
 TEST(PoolStress, FramesAreNeverSharedAndAllComeBack) {
-  auto pool = PacketPool::create({.name = "stress", .frame_count = 2048, .cache_size = 128,
+  auto pool = PacketPool::create({.name = "stress",
+                                  .frame_count = 2048,
+                                  .cache_size = 128,
                                   .region = {.allow_hugepages = false}})
                   .value();
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
@@ -44,7 +46,8 @@ TEST(PoolStress, FramesAreNeverSharedAndAllComeBack) {
           d[0] = static_cast<std::uint8_t>(t + 1);
         }
         for (std::uint32_t i = 0; i < n; ++i)
-          if (held[i]->data()[0] != t + 1 || held[i]->length() != 8) corrupt.fetch_add(1, std::memory_order_relaxed);
+          if (held[i]->data()[0] != t + 1 || held[i]->length() != 8)
+            corrupt.fetch_add(1, std::memory_order_relaxed);
         pool->put_bulk(held, n);
       }
       pool->flush_thread_cache();

@@ -56,27 +56,37 @@ std::size_t free_hugepages() noexcept {
   return page_kb * 1024 == kHugePage ? free : 0;
 }
 
-Region::Region(std::string name, UniqueFd fd, std::byte* base, std::size_t size, Backing b, std::size_t page)
-    : name_(std::move(name)), fd_(std::move(fd)), base_(base), size_(size), backing_(b), page_size_(page) {}
+Region::Region(std::string name, UniqueFd fd, std::byte* base, std::size_t size, Backing b,
+               std::size_t page)
+    : name_(std::move(name)),
+      fd_(std::move(fd)),
+      base_(base),
+      size_(size),
+      backing_(b),
+      page_size_(page) {}
 
 Region::~Region() {
   if (base_ != nullptr) munmap(base_, size_);
 }
 
-Result<std::shared_ptr<Region>> Region::create(std::string name, std::size_t size, RegionOptions opts) {
-  if (size == 0) return make_error(Errc::kInvalidArgument, "region '{}': size must be positive", name);
+Result<std::shared_ptr<Region>> Region::create(std::string name, std::size_t size,
+                                               RegionOptions opts) {
+  if (size == 0)
+    return make_error(Errc::kInvalidArgument, "region '{}': size must be positive", name);
   const std::size_t huge_size = align_up(size, kHugePage);
   if (opts.allow_hugepages) {
     const std::size_t have = free_hugepages();
     if (have * kHugePage >= huge_size) {
       auto m = map_memfd(name, huge_size, MFD_HUGETLB | MFD_HUGE_2MB, opts.prefault);
       if (m.is_ok()) {
-        UPLANE_LOG(kInfo, "region {}: {} bytes on {}", name, huge_size, backing_name(Backing::kHugepages));
+        UPLANE_LOG(kInfo, "region {}: {} bytes on {}", name, huge_size,
+                   backing_name(Backing::kHugepages));
         Mapped mm = std::move(m).value();
-        return std::shared_ptr<Region>(new Region(std::move(name), std::move(mm.fd), mm.base, mm.size,
-                                                  Backing::kHugepages, kHugePage));
+        return std::shared_ptr<Region>(new Region(std::move(name), std::move(mm.fd), mm.base,
+                                                  mm.size, Backing::kHugepages, kHugePage));
       }
-      UPLANE_LOG(kWarn, "region {}: hugepages failed ({}); using ordinary pages", name, m.status().message());
+      UPLANE_LOG(kWarn, "region {}: hugepages failed ({}); using ordinary pages", name,
+                 m.status().message());
     } else {
       UPLANE_LOG(kInfo, "region {}: {} free hugepages, {} needed; using ordinary pages", name, have,
                  huge_size / kHugePage);
@@ -85,23 +95,28 @@ Result<std::shared_ptr<Region>> Region::create(std::string name, std::size_t siz
   const auto page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
   const std::size_t small_size = align_up(size, page);
   auto m = map_memfd(name, small_size, 0, opts.prefault);
-  if (!m.is_ok()) return make_error(m.status().code(), "region '{}' of {} bytes: {}", name, small_size, m.status().message());
+  if (!m.is_ok())
+    return make_error(m.status().code(), "region '{}' of {} bytes: {}", name, small_size,
+                      m.status().message());
   UPLANE_LOG(kInfo, "region {}: {} bytes on {}", name, small_size, backing_name(Backing::kPages));
   Mapped mm = std::move(m).value();
-  return std::shared_ptr<Region>(new Region(std::move(name), std::move(mm.fd), mm.base, mm.size, Backing::kPages, page));
+  return std::shared_ptr<Region>(
+      new Region(std::move(name), std::move(mm.fd), mm.base, mm.size, Backing::kPages, page));
 }
 
 Result<std::shared_ptr<Region>> Region::attach(UniqueFd fd, std::string name) {
   struct stat st;
   if (fstat(fd.get(), &st) != 0) return errno_error(errno, "fstat(region fd)");
-  if (st.st_size <= 0) return make_error(Errc::kInvalidArgument, "region '{}': fd maps nothing", name);
+  if (st.st_size <= 0)
+    return make_error(Errc::kInvalidArgument, "region '{}': fd maps nothing", name);
   const auto size = static_cast<std::size_t>(st.st_size);
   // hugetlbfs reports its page size as the block size.
   const bool huge = static_cast<std::size_t>(st.st_blksize) == kHugePage;
   void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd.get(), 0);
   if (p == MAP_FAILED) return errno_error(errno, "mmap(region fd)");
   const auto page = huge ? kHugePage : static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
-  return std::shared_ptr<Region>(new Region(std::move(name), std::move(fd), static_cast<std::byte*>(p), size,
+  return std::shared_ptr<Region>(new Region(std::move(name), std::move(fd),
+                                            static_cast<std::byte*>(p), size,
                                             huge ? Backing::kHugepages : Backing::kPages, page));
 }
 

@@ -32,7 +32,8 @@ struct RegionOptions {
 class Region {
  public:
   // Creates a Region of at least `size` bytes (rounded up to its page size).
-  static Result<std::shared_ptr<Region>> create(std::string name, std::size_t size, RegionOptions opts = {});
+  static Result<std::shared_ptr<Region>> create(std::string name, std::size_t size,
+                                                RegionOptions opts = {});
 
   // Maps the memory behind `fd` (a Region's fd from another process). The size and backing
   // come from the fd itself.
@@ -59,7 +60,8 @@ class Region {
   }
 
  private:
-  Region(std::string name, UniqueFd fd, std::byte* base, std::size_t size, Backing b, std::size_t page);
+  Region(std::string name, UniqueFd fd, std::byte* base, std::size_t size, Backing b,
+         std::size_t page);
 
   std::string name_;
   UniqueFd fd_;

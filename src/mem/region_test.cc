@@ -53,7 +53,8 @@ TEST(Region, AnotherProcessMapsTheSameMemoryFromTheFd) {
   if (pid == 0) {
     // Child: receive the fd, map it (at an address of its own), answer in place.
     auto got = Region::receive(sockets.second.get());
-    if (!got.is_ok() || got.value()->size() != region->size() || got.value()->name() != "shared") _exit(2);
+    if (!got.is_ok() || got.value()->size() != region->size() || got.value()->name() != "shared")
+      _exit(2);
     char* p = reinterpret_cast<char*>(got.value()->base());
     if (std::strcmp(p, "from parent") != 0) _exit(3);
     std::strcpy(p + 4096, "from child");

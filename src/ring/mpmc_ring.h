@@ -30,9 +30,9 @@
 namespace uplane::ring {
 
 enum class Sync : std::uint8_t {
-  kMulti,   // any number of threads on this side
-  kSingle,  // exactly one thread on this side at a time
-  kDefault, // as the ring was created
+  kMulti,    // any number of threads on this side
+  kSingle,   // exactly one thread on this side at a time
+  kDefault,  // as the ring was created
 };
 
 template <typename T>
@@ -53,10 +53,17 @@ class MpmcRing {
     if (reinterpret_cast<std::uintptr_t>(mem) % kRingAlign != 0)
       return make_error(Errc::kInvalidArgument, "ring memory is not 128-byte aligned");
     if (bytes < bytes_for(capacity))
-      return make_error(Errc::kOutOfRange, "ring of {} slots needs {} bytes, has {}", capacity, bytes_for(capacity), bytes);
+      return make_error(Errc::kOutOfRange, "ring of {} slots needs {} bytes, has {}", capacity,
+                        bytes_for(capacity), bytes);
     auto* r = new (mem) MpmcRing();
-    r->hdr_ = RingHeader{kRingMagic, kRingVersion, kMpmcKind, sizeof(T), capacity, capacity - 1,
-                         prod == Sync::kSingle, cons == Sync::kSingle};
+    r->hdr_ = RingHeader{kRingMagic,
+                         kRingVersion,
+                         kMpmcKind,
+                         sizeof(T),
+                         capacity,
+                         capacity - 1,
+                         prod == Sync::kSingle,
+                         cons == Sync::kSingle};
     return r;
   }
 
@@ -80,7 +87,8 @@ class MpmcRing {
   }
   // As many as fit; returns how many.
   template <Sync S = Sync::kDefault>
-  std::uint32_t enqueue_burst(const T* items, std::uint32_t n, std::uint32_t* free_space = nullptr) noexcept {
+  std::uint32_t enqueue_burst(const T* items, std::uint32_t n,
+                              std::uint32_t* free_space = nullptr) noexcept {
     return enqueue<S>(items, n, false, free_space);
   }
   // Exactly n or none. `available`, when given, receives the entries left after the call.
@@ -90,7 +98,8 @@ class MpmcRing {
   }
   // Up to n; returns how many.
   template <Sync S = Sync::kDefault>
-  std::uint32_t dequeue_burst(T* out, std::uint32_t n, std::uint32_t* available = nullptr) noexcept {
+  std::uint32_t dequeue_burst(T* out, std::uint32_t n,
+                              std::uint32_t* available = nullptr) noexcept {
     return dequeue<S>(out, n, false, available);
   }
 
@@ -143,8 +152,8 @@ class MpmcRing {
 
   // Moves `d.tail` from old_head to new_head once every earlier reservation on that side
   // has moved it to old_head.
-  static UPLANE_ALWAYS_INLINE void publish(HeadTail& d, std::uint32_t old_head, std::uint32_t new_head,
-                                           bool is_single) noexcept {
+  static UPLANE_ALWAYS_INLINE void publish(HeadTail& d, std::uint32_t old_head,
+                                           std::uint32_t new_head, bool is_single) noexcept {
     if (!is_single) {
       // Acquire pairs with the release store below made by the thread that reserved just
       // before us: its slot accesses happen before ours are published, so a reader that
@@ -157,7 +166,8 @@ class MpmcRing {
   }
 
   template <Sync S>
-  std::uint32_t enqueue(const T* items, std::uint32_t n, bool all_or_nothing, std::uint32_t* free_space) noexcept {
+  std::uint32_t enqueue(const T* items, std::uint32_t n, bool all_or_nothing,
+                        std::uint32_t* free_space) noexcept {
     const bool is_single = single<S>(hdr_.prod_single != 0);
     const std::uint32_t cap = hdr_.capacity;
     // Acquire on every load of head (here and on CAS failure) keeps the loads of the
@@ -182,7 +192,8 @@ class MpmcRing {
         // Release: passes the synchronisation just acquired on to the producers that read
         // the cached copy. Skipped when nothing moved, to keep a spinning producer's line
         // clean.
-        if (cons_tail != old_head - used) prod_.opposite_tail.store(cons_tail, std::memory_order_release);
+        if (cons_tail != old_head - used)
+          prod_.opposite_tail.store(cons_tail, std::memory_order_release);
         free = cap + cons_tail - old_head;
         if (want > free) want = all_or_nothing ? 0 : free;
         if (want == 0) {
@@ -209,7 +220,8 @@ class MpmcRing {
   }
 
   template <Sync S>
-  std::uint32_t dequeue(T* out, std::uint32_t n, bool all_or_nothing, std::uint32_t* available) noexcept {
+  std::uint32_t dequeue(T* out, std::uint32_t n, bool all_or_nothing,
+                        std::uint32_t* available) noexcept {
     const bool is_single = single<S>(hdr_.cons_single != 0);
     // Acquire: keeps the loads of prod.tail after this one (see enqueue()).
     std::uint32_t old_head = cons_.head.load(std::memory_order_acquire);

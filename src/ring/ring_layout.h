@@ -48,23 +48,29 @@ inline constexpr std::uint32_t kMaxRingCapacity = 1u << 31;
 // Checks the arguments common to every ring's create().
 inline Status check_ring_capacity(std::uint32_t capacity) {
   if (!is_power_of_two(capacity) || capacity > kMaxRingCapacity)
-    return make_error(Errc::kInvalidArgument, "ring capacity {} is not a power of two in [1, 2^31]", capacity);
+    return make_error(Errc::kInvalidArgument, "ring capacity {} is not a power of two in [1, 2^31]",
+                      capacity);
   return Status::ok();
 }
 
 // Checks a header found in memory before a process uses the ring behind it.
 inline Status check_ring_header(const RingHeader& h, std::uint16_t kind, std::uint32_t elem_size,
                                 std::size_t bytes, std::size_t header_bytes) {
-  if (h.magic != kRingMagic) return make_error(Errc::kInvalidArgument, "no ring here (bad magic {:#x})", h.magic);
+  if (h.magic != kRingMagic)
+    return make_error(Errc::kInvalidArgument, "no ring here (bad magic {:#x})", h.magic);
   if (h.version != kRingVersion)
     return make_error(Errc::kInvalidArgument, "ring version {} is not {}", h.version, kRingVersion);
-  if (h.kind != kind) return make_error(Errc::kInvalidArgument, "ring kind {} where {} was expected", h.kind, kind);
+  if (h.kind != kind)
+    return make_error(Errc::kInvalidArgument, "ring kind {} where {} was expected", h.kind, kind);
   if (h.elem_size != elem_size)
-    return make_error(Errc::kInvalidArgument, "ring holds {}-byte elements, not {}", h.elem_size, elem_size);
+    return make_error(Errc::kInvalidArgument, "ring holds {}-byte elements, not {}", h.elem_size,
+                      elem_size);
   UPLANE_RETURN_IF_ERROR(check_ring_capacity(h.capacity));
-  if (h.mask != h.capacity - 1) return make_error(Errc::kInvalidArgument, "ring mask does not match its capacity");
+  if (h.mask != h.capacity - 1)
+    return make_error(Errc::kInvalidArgument, "ring mask does not match its capacity");
   if (header_bytes + std::size_t{h.capacity} * elem_size > bytes)
-    return make_error(Errc::kOutOfRange, "ring of {} slots does not fit in {} bytes", h.capacity, bytes);
+    return make_error(Errc::kOutOfRange, "ring of {} slots does not fit in {} bytes", h.capacity,
+                      bytes);
   return Status::ok();
 }
 
@@ -73,7 +79,7 @@ struct AlignedDelete {
   template <typename R>
   void operator()(R* r) const noexcept {
     r->~R();
-    ::operator delete(static_cast<void*>(r), std::align_val_t{kRingAlign});
+    ::operator delete (static_cast<void*>(r), std::align_val_t{kRingAlign});
   }
 };
 template <typename R>
@@ -84,10 +90,10 @@ template <typename R, typename... A>
 Result<HeapRing<R>> make_heap_ring(std::uint32_t capacity, A... args) {
   UPLANE_RETURN_IF_ERROR(check_ring_capacity(capacity));
   std::size_t bytes = R::bytes_for(capacity);
-  void* mem = ::operator new(bytes, std::align_val_t{kRingAlign});
+  void* mem = ::operator new (bytes, std::align_val_t{kRingAlign});
   auto r = R::create_in(mem, bytes, capacity, args...);
   if (!r.is_ok()) {
-    ::operator delete(mem, std::align_val_t{kRingAlign});
+    ::operator delete (mem, std::align_val_t{kRingAlign});
     return r.status();
   }
   return HeapRing<R>(r.value());
@@ -96,22 +102,30 @@ Result<HeapRing<R>> make_heap_ring(std::uint32_t capacity, A... args) {
 // Copies n elements between a caller's buffer and the slots, four at a time (one 32-byte
 // move for 8-byte elements) and then the rest; the buffers never overlap.
 template <typename T>
-UPLANE_ALWAYS_INLINE void copy_elems(T* __restrict dst, const T* __restrict src, std::uint32_t n) noexcept {
+UPLANE_ALWAYS_INLINE void copy_elems(T* __restrict dst, const T* __restrict src,
+                                     std::uint32_t n) noexcept {
   std::uint32_t k = 0;
   for (; k + 4 <= n; k += 4) std::memcpy(dst + k, src + k, 4 * sizeof(T));
   switch (n - k) {
-    case 3: dst[k + 2] = src[k + 2]; [[fallthrough]];
-    case 2: dst[k + 1] = src[k + 1]; [[fallthrough]];
-    case 1: dst[k] = src[k]; [[fallthrough]];
-    default: break;
+    case 3:
+      dst[k + 2] = src[k + 2];
+      [[fallthrough]];
+    case 2:
+      dst[k + 1] = src[k + 1];
+      [[fallthrough]];
+    case 1:
+      dst[k] = src[k];
+      [[fallthrough]];
+    default:
+      break;
   }
 }
 
 // Copies n elements into the slots starting at free-running index `at`, wrapping at most
 // once (n <= capacity).
 template <typename T>
-UPLANE_ALWAYS_INLINE void copy_to_slots(T* slots, std::uint32_t mask, std::uint32_t at, const T* src,
-                                        std::uint32_t n) noexcept {
+UPLANE_ALWAYS_INLINE void copy_to_slots(T* slots, std::uint32_t mask, std::uint32_t at,
+                                        const T* src, std::uint32_t n) noexcept {
   const std::uint32_t i = at & mask;
   const std::uint32_t first = mask + 1 - i;
   if (UPLANE_LIKELY(n <= first)) {
@@ -123,8 +137,8 @@ UPLANE_ALWAYS_INLINE void copy_to_slots(T* slots, std::uint32_t mask, std::uint3
 }
 
 template <typename T>
-UPLANE_ALWAYS_INLINE void copy_from_slots(const T* slots, std::uint32_t mask, std::uint32_t at, T* dst,
-                                          std::uint32_t n) noexcept {
+UPLANE_ALWAYS_INLINE void copy_from_slots(const T* slots, std::uint32_t mask, std::uint32_t at,
+                                          T* dst, std::uint32_t n) noexcept {
   const std::uint32_t i = at & mask;
   const std::uint32_t first = mask + 1 - i;
   if (UPLANE_LIKELY(n <= first)) {

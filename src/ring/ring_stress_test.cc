@@ -57,7 +57,8 @@ TEST(RingStress, SpscKeepsOrderAcrossThreadsWithRandomBursts) {
       break;
     }
     std::uint32_t want = 1 + rng() % 32;
-    std::uint32_t got = (rng() & 1) ? r->dequeue_burst(buf, want) : (r->dequeue_bulk(buf, want) ? want : 0);
+    std::uint32_t got =
+        (rng() & 1) ? r->dequeue_burst(buf, want) : (r->dequeue_bulk(buf, want) ? want : 0);
     for (std::uint32_t i = 0; i < got; ++i) misordered += buf[i] != expect++;
   }
   producer.join();
@@ -83,14 +84,16 @@ void run_mpmc(Sync prod, Sync cons, int producers, int consumers) {
       std::uint32_t next = 0;
       while (next < per_producer && !stop.load(std::memory_order_relaxed)) {
         std::uint32_t n = std::min<std::uint32_t>(1 + rng() % 32, per_producer - next);
-        for (std::uint32_t i = 0; i < n; ++i) buf[i] = (static_cast<std::uint32_t>(p) << 24) | (next + i);
+        for (std::uint32_t i = 0; i < n; ++i)
+          buf[i] = (static_cast<std::uint32_t>(p) << 24) | (next + i);
         next += (rng() & 1) ? r->enqueue_burst(buf, n) : (r->enqueue_bulk(buf, n) ? n : 0);
         if (dl.passed()) stop = true;
       }
     });
   }
-  std::vector<std::vector<std::uint64_t>> seen_count(static_cast<std::size_t>(consumers),
-                                                     std::vector<std::uint64_t>(static_cast<std::size_t>(producers)));
+  std::vector<std::vector<std::uint64_t>> seen_count(
+      static_cast<std::size_t>(consumers),
+      std::vector<std::uint64_t>(static_cast<std::size_t>(producers)));
   std::vector<std::uint64_t> sums(static_cast<std::size_t>(consumers));
   std::vector<std::uint64_t> misordered(static_cast<std::size_t>(consumers));
   const std::uint64_t total = std::uint64_t{per_producer} * static_cast<std::uint64_t>(producers);
@@ -99,9 +102,11 @@ void run_mpmc(Sync prod, Sync cons, int producers, int consumers) {
       std::mt19937 rng(static_cast<unsigned>(c) + 100);
       std::vector<std::int64_t> last(static_cast<std::size_t>(producers), -1);
       std::uint32_t buf[32];
-      while (consumed.load(std::memory_order_relaxed) < total && !stop.load(std::memory_order_relaxed)) {
+      while (consumed.load(std::memory_order_relaxed) < total &&
+             !stop.load(std::memory_order_relaxed)) {
         std::uint32_t want = 1 + rng() % 32;
-        std::uint32_t got = (rng() & 1) ? r->dequeue_burst(buf, want) : (r->dequeue_bulk(buf, want) ? want : 0);
+        std::uint32_t got =
+            (rng() & 1) ? r->dequeue_burst(buf, want) : (r->dequeue_bulk(buf, want) ? want : 0);
         for (std::uint32_t i = 0; i < got; ++i) {
           auto p = static_cast<std::size_t>(buf[i] >> 24);
           auto seq = static_cast<std::int64_t>(buf[i] & 0xFFFFFF);
@@ -124,7 +129,8 @@ void run_mpmc(Sync prod, Sync cons, int producers, int consumers) {
   }
   for (int p = 0; p < producers; ++p) {
     std::uint64_t n = 0;
-    for (int c = 0; c < consumers; ++c) n += seen_count[static_cast<std::size_t>(c)][static_cast<std::size_t>(p)];
+    for (int c = 0; c < consumers; ++c)
+      n += seen_count[static_cast<std::size_t>(c)][static_cast<std::size_t>(p)];
     EXPECT_EQ(n, per_producer) << "producer " << p;
   }
   const std::uint64_t per = per_producer;
@@ -133,7 +139,9 @@ void run_mpmc(Sync prod, Sync cons, int producers, int consumers) {
 }
 
 TEST(RingStress, MpmcTwoProducersTwoConsumers) { run_mpmc(Sync::kMulti, Sync::kMulti, 2, 2); }
-TEST(RingStress, MpmcFourProducersOneSingleConsumer) { run_mpmc(Sync::kMulti, Sync::kSingle, 4, 1); }
+TEST(RingStress, MpmcFourProducersOneSingleConsumer) {
+  run_mpmc(Sync::kMulti, Sync::kSingle, 4, 1);
+}
 TEST(RingStress, MpmcSingleProducerThreeConsumers) { run_mpmc(Sync::kSingle, Sync::kMulti, 1, 3); }
 TEST(RingStress, MpmcSingleSingle) { run_mpmc(Sync::kSingle, Sync::kSingle, 1, 1); }
 

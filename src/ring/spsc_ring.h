@@ -38,9 +38,11 @@ class SpscRing {
     if (reinterpret_cast<std::uintptr_t>(mem) % kRingAlign != 0)
       return make_error(Errc::kInvalidArgument, "ring memory is not 128-byte aligned");
     if (bytes < bytes_for(capacity))
-      return make_error(Errc::kOutOfRange, "ring of {} slots needs {} bytes, has {}", capacity, bytes_for(capacity), bytes);
+      return make_error(Errc::kOutOfRange, "ring of {} slots needs {} bytes, has {}", capacity,
+                        bytes_for(capacity), bytes);
     auto* r = new (mem) SpscRing();
-    r->hdr_ = RingHeader{kRingMagic, kRingVersion, kSpscKind, sizeof(T), capacity, capacity - 1, 1, 1};
+    r->hdr_ =
+        RingHeader{kRingMagic, kRingVersion, kSpscKind, sizeof(T), capacity, capacity - 1, 1, 1};
     return r;
   }
 
@@ -59,9 +61,13 @@ class SpscRing {
   std::uint32_t capacity() const noexcept { return hdr_.capacity; }
 
   // Producer side. Burst: enqueues as many of `n` as fit and returns how many.
-  std::uint32_t enqueue_burst(const T* items, std::uint32_t n) noexcept { return enqueue(items, n, false); }
+  std::uint32_t enqueue_burst(const T* items, std::uint32_t n) noexcept {
+    return enqueue(items, n, false);
+  }
   // Bulk: enqueues all `n` or none.
-  bool enqueue_bulk(const T* items, std::uint32_t n) noexcept { return enqueue(items, n, true) == n; }
+  bool enqueue_bulk(const T* items, std::uint32_t n) noexcept {
+    return enqueue(items, n, true) == n;
+  }
   bool try_enqueue(const T& item) noexcept { return enqueue(&item, 1, true) == 1; }
 
   // Consumer side. Burst: dequeues up to `n`, returns how many.

@@ -22,7 +22,8 @@ TEST(SpscRing, RejectsMemoryTooSmallOrMisaligned) {
   alignas(kRingAlign) static std::byte mem[4096];
   EXPECT_FALSE(SpscRing<std::uint32_t>::create_in(mem, 100, 16).is_ok());
   EXPECT_FALSE(SpscRing<std::uint32_t>::create_in(mem + 8, 4000, 16).is_ok());
-  EXPECT_TRUE(SpscRing<std::uint32_t>::create_in(mem, SpscRing<std::uint32_t>::bytes_for(16), 16).is_ok());
+  EXPECT_TRUE(
+      SpscRing<std::uint32_t>::create_in(mem, SpscRing<std::uint32_t>::bytes_for(16), 16).is_ok());
 }
 
 TEST(SpscRing, AllCapacitySlotsAreUsableAndFifoHolds) {

@@ -103,14 +103,17 @@ int run_child(int sock) {
 
 template <typename Ring>
 void run_parent(const char* mode) {
-  auto pool = mem::PacketPool::create({.name = "two-proc-pool", .frame_count = 4096, .cache_size = 256,
+  auto pool = mem::PacketPool::create({.name = "two-proc-pool",
+                                       .frame_count = 4096,
+                                       .cache_size = 256,
                                        .region = {.allow_hugepages = true}})
                   .value();
   auto rings = mem::Region::create("two-proc-rings", ring_region_bytes<Ring>()).value();
   std::byte* base = rings->base();
   auto* report = new (base) ChildReport{};
   Ring* fwd = Ring::create_in(base + kFwdOffset, Ring::bytes_for(kRingSlots), kRingSlots).value();
-  Ring* ret = Ring::create_in(base + ret_offset<Ring>(), Ring::bytes_for(kRingSlots), kRingSlots).value();
+  Ring* ret =
+      Ring::create_in(base + ret_offset<Ring>(), Ring::bytes_for(kRingSlots), kRingSlots).value();
 
   auto sockets = socket_pair().value();
   const int child_sock = fcntl(sockets.second.get(), F_DUPFD, 100);  // without close-on-exec
@@ -182,8 +185,12 @@ void run_parent(const char* mode) {
   EXPECT_TRUE(leaks.is_ok()) << leaks.message();
 }
 
-TEST(TwoProcess, SpscRingCarriesTenMillionFrameIndexes) { run_parent<ring::SpscRing<std::uint32_t>>("spsc"); }
-TEST(TwoProcess, MpmcRingCarriesTenMillionFrameIndexes) { run_parent<ring::MpmcRing<std::uint32_t>>("mpmc"); }
+TEST(TwoProcess, SpscRingCarriesTenMillionFrameIndexes) {
+  run_parent<ring::SpscRing<std::uint32_t>>("spsc");
+}
+TEST(TwoProcess, MpmcRingCarriesTenMillionFrameIndexes) {
+  run_parent<ring::MpmcRing<std::uint32_t>>("mpmc");
+}
 
 }  // namespace
 }  // namespace uplane
@@ -191,7 +198,8 @@ TEST(TwoProcess, MpmcRingCarriesTenMillionFrameIndexes) { run_parent<ring::MpmcR
 int main(int argc, char** argv) {
   if (argc == 4 && std::strcmp(argv[1], "--child") == 0) {
     const int sock = std::atoi(argv[3]);
-    if (std::strcmp(argv[2], "spsc") == 0) return uplane::run_child<uplane::ring::SpscRing<std::uint32_t>>(sock);
+    if (std::strcmp(argv[2], "spsc") == 0)
+      return uplane::run_child<uplane::ring::SpscRing<std::uint32_t>>(sock);
     return uplane::run_child<uplane::ring::MpmcRing<std::uint32_t>>(sock);
   }
   ::testing::InitGoogleTest(&argc, argv);

@@ -20,6 +20,8 @@
 //
 // Indices are free-running uint32_t masked at use; all `capacity` slots are usable.
 
+#include <sched.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
@@ -134,6 +136,8 @@ class MpmcRing {
  private:
   MpmcRing() = default;
 
+  static constexpr std::uint32_t kSpinsBeforeYield = 1024;
+
   struct alignas(kRingAlign) HeadTail {
     std::atomic<std::uint32_t> head{0};
     std::atomic<std::uint32_t> tail{0};
@@ -159,7 +163,15 @@ class MpmcRing {
       // before us: its slot accesses happen before ours are published, so a reader that
       // acquires our tail also sees theirs (DPDK uses relaxed here and relies on x86/Arm
       // ordering; acquire costs nothing on x86 and keeps the C++ model, and TSan, exact).
-      while (d.tail.load(std::memory_order_acquire) != old_head) cpu_relax();
+      // The wait is normally a few cycles. When the thread we wait for was preempted (more
+      // threads than cores), spinning only burns the time slice it needs: yield instead.
+      for (std::uint32_t spins = 0; d.tail.load(std::memory_order_acquire) != old_head; ++spins) {
+        if (spins < kSpinsBeforeYield) {
+          cpu_relax();
+        } else {
+          sched_yield();
+        }
+      }
     }
     // Release pairs with the other side's acquire load of this tail in its head move.
     d.tail.store(new_head, std::memory_order_release);

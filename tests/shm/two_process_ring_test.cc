@@ -20,6 +20,7 @@
 #include <chrono>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "base/unix_socket.h"
 #include "mem/packet_pool.h"
@@ -140,7 +141,10 @@ void run_parent(const char* mode) {
   ASSERT_TRUE(pool->region()->send_to(sockets.first.get()).is_ok());
   ASSERT_TRUE(rings->send_to(sockets.first.get()).is_ok());
 
-  std::uint64_t sent = 0, sent_sum = 0, freed = 0;
+  std::uint64_t sent = 0, sent_sum = 0, freed = 0, returned_misordered = 0;
+  // Frame index of each frame in flight, by sequence number: every frame in flight holds a
+  // pool frame, so fewer than frame_count are ever in flight.
+  std::vector<std::uint32_t> in_flight(pool->frame_count());
   mem::Packet* pkts[kBurst];
   std::uint32_t idx[kBurst];
   const auto start = std::chrono::steady_clock::now();
@@ -151,6 +155,11 @@ void run_parent(const char* mode) {
     for (std::uint32_t i = 0; i < r; ++i) {
       ASSERT_TRUE(pool->valid_index(idx[i]));
       pkts[i] = pool->packet(idx[i]);
+      // Back in the order sent, each frame still holding its sequence number.
+      const std::uint64_t want = freed + i;
+      std::uint64_t seq;
+      std::memcpy(&seq, pkts[i]->data(), sizeof(seq));
+      returned_misordered += idx[i] != in_flight[want % in_flight.size()] || seq != want;
     }
     pool->put_bulk(pkts, r);
     freed += r;
@@ -161,6 +170,7 @@ void run_parent(const char* mode) {
       const std::uint64_t seq = sent + i;
       std::memcpy(pkts[i]->put(sizeof(seq)), &seq, sizeof(seq));
       idx[i] = pool->index_of(pkts[i]);
+      in_flight[seq % in_flight.size()] = idx[i];
       sent_sum += seq;
     }
     std::uint32_t q = 0;
@@ -177,6 +187,7 @@ void run_parent(const char* mode) {
   ASSERT_EQ(report->done.load(std::memory_order_acquire), 1u);
   EXPECT_EQ(report->received.load(), kItems);
   EXPECT_EQ(report->misordered.load(), 0u);
+  EXPECT_EQ(returned_misordered, 0u);
   EXPECT_EQ(report->bad_index.load(), 0u);
   EXPECT_EQ(report->sum.load(), sent_sum);
   EXPECT_EQ(sent_sum, kItems * (kItems - 1) / 2);

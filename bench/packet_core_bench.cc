@@ -154,128 +154,81 @@ double pool_two_threads(std::uint32_t burst, Get get, Put put) {
   return std::max(main_ns, worker_ns) / 2;
 }
 
+// One adapter per ring flavour: a fresh ring, and bursts of pointers in and out.
+rte_ring* fresh_rte_ring(unsigned flags) {
+  static int seq = 0;
+  const std::string name = "bench" + std::to_string(seq++);
+  rte_ring* r = rte_ring_create(name.c_str(), kRingSize, SOCKET_ID_ANY, flags);
+  if (r == nullptr) {
+    std::fprintf(stderr, "rte_ring_create: %s\n", rte_strerror(rte_errno));
+    std::exit(1);
+  }
+  return r;
+}
+
+struct OurSpsc {
+  ring::HeapRing<ring::SpscRing<void*>> r =
+      ring::make_heap_ring<ring::SpscRing<void*>>(kRingSize).value();
+  std::uint32_t enq(void** o, std::uint32_t n) { return r->enqueue_burst(o, n); }
+  std::uint32_t deq(void** o, std::uint32_t n) { return r->dequeue_burst(o, n); }
+};
+struct OurMpmc {
+  ring::HeapRing<ring::MpmcRing<void*>> r =
+      ring::make_heap_ring<ring::MpmcRing<void*>>(kRingSize).value();
+  std::uint32_t enq(void** o, std::uint32_t n) {
+    return r->enqueue_burst<ring::Sync::kMulti>(o, n);
+  }
+  std::uint32_t deq(void** o, std::uint32_t n) {
+    return r->dequeue_burst<ring::Sync::kMulti>(o, n);
+  }
+};
+struct RteSpsc {
+  rte_ring* r = fresh_rte_ring(RING_F_SP_ENQ | RING_F_SC_DEQ);
+  ~RteSpsc() { rte_ring_free(r); }
+  std::uint32_t enq(void** o, std::uint32_t n) {
+    return rte_ring_sp_enqueue_burst(r, o, n, nullptr);
+  }
+  std::uint32_t deq(void** o, std::uint32_t n) {
+    return rte_ring_sc_dequeue_burst(r, o, n, nullptr);
+  }
+};
+struct RteMpmc {
+  rte_ring* r = fresh_rte_ring(0);
+  ~RteMpmc() { rte_ring_free(r); }
+  std::uint32_t enq(void** o, std::uint32_t n) {
+    return rte_ring_mp_enqueue_burst(r, o, n, nullptr);
+  }
+  std::uint32_t deq(void** o, std::uint32_t n) {
+    return rte_ring_mc_dequeue_burst(r, o, n, nullptr);
+  }
+};
+
+template <typename Ring>
+double measure_ring(int threads, std::uint32_t burst) {
+  Ring ring;
+  auto enq = [&](void** o, std::uint32_t n) { return ring.enq(o, n); };
+  auto deq = [&](void** o, std::uint32_t n) { return ring.deq(o, n); };
+  return threads == 1 ? one_thread_ring(burst, enq, deq) : two_thread_ring(burst, enq, deq);
+}
+
 std::vector<Case> make_cases(mem::PacketPool& pool, rte_mempool* mp, const std::string& only) {
   std::vector<Case> cases;
   auto add = [&](Case c) {
     if (only.empty() || c.name.find(only) != std::string::npos) cases.push_back(std::move(c));
   };
-  using Spsc = ring::SpscRing<void*>;
-  using Mpmc = ring::MpmcRing<void*>;
-  auto fresh_spsc = [] { return ring::make_heap_ring<Spsc>(kRingSize).value(); };
-  auto fresh_mpmc = [] { return ring::make_heap_ring<Mpmc>(kRingSize).value(); };
-  auto fresh_rte = [](unsigned flags) {
-    static int seq = 0;
-    const std::string name = "bench" + std::to_string(seq++);
-    rte_ring* r = rte_ring_create(name.c_str(), kRingSize, SOCKET_ID_ANY, flags);
-    if (r == nullptr) {
-      std::fprintf(stderr, "rte_ring_create: %s\n", rte_strerror(rte_errno));
-      std::exit(1);
-    }
-    return r;
+  constexpr std::uint32_t kBursts[] = {1, 8, 32};
+  auto name = [](const char* kind, int threads, std::uint32_t burst) {
+    return std::string(kind) + "_" + std::to_string(threads) + "t_b" + std::to_string(burst);
   };
+  for (int t : {1, 2})
+    for (std::uint32_t b : kBursts)
+      add({name("spsc", t, b), "ns/elem", [=] { return measure_ring<OurSpsc>(t, b); },
+           [=] { return measure_ring<RteSpsc>(t, b); }});
+  for (int t : {1, 2})
+    for (std::uint32_t b : kBursts)
+      add({name("mpmc", t, b), "ns/elem", [=] { return measure_ring<OurMpmc>(t, b); },
+           [=] { return measure_ring<RteMpmc>(t, b); }});
 
-  for (std::uint32_t b : {1u, 8u, 32u}) {
-    const std::string s = std::to_string(b);
-    add({"spsc_1t_b" + s, "ns/elem",
-         [=] {
-           auto r = fresh_spsc();
-           return one_thread_ring(
-               b, [&](void** o, std::uint32_t n) { return r->enqueue_burst(o, n); },
-               [&](void** o, std::uint32_t n) { return r->dequeue_burst(o, n); });
-         },
-         [=] {
-           rte_ring* r = fresh_rte(RING_F_SP_ENQ | RING_F_SC_DEQ);
-           double v = one_thread_ring(
-               b,
-               [&](void** o, std::uint32_t n) {
-                 return rte_ring_sp_enqueue_burst(r, o, n, nullptr);
-               },
-               [&](void** o, std::uint32_t n) {
-                 return rte_ring_sc_dequeue_burst(r, o, n, nullptr);
-               });
-           rte_ring_free(r);
-           return v;
-         }});
-  }
-  for (std::uint32_t b : {1u, 8u, 32u}) {
-    const std::string s = std::to_string(b);
-    add({"spsc_2t_b" + s, "ns/elem",
-         [=] {
-           auto r = fresh_spsc();
-           return two_thread_ring(
-               b, [&](void** o, std::uint32_t n) { return r->enqueue_burst(o, n); },
-               [&](void** o, std::uint32_t n) { return r->dequeue_burst(o, n); });
-         },
-         [=] {
-           rte_ring* r = fresh_rte(RING_F_SP_ENQ | RING_F_SC_DEQ);
-           double v = two_thread_ring(
-               b,
-               [&](void** o, std::uint32_t n) {
-                 return rte_ring_sp_enqueue_burst(r, o, n, nullptr);
-               },
-               [&](void** o, std::uint32_t n) {
-                 return rte_ring_sc_dequeue_burst(r, o, n, nullptr);
-               });
-           rte_ring_free(r);
-           return v;
-         }});
-  }
-  for (std::uint32_t b : {1u, 8u, 32u}) {
-    const std::string s = std::to_string(b);
-    add({"mpmc_1t_b" + s, "ns/elem",
-         [=] {
-           auto r = fresh_mpmc();
-           return one_thread_ring(
-               b,
-               [&](void** o, std::uint32_t n) {
-                 return r->enqueue_burst<ring::Sync::kMulti>(o, n);
-               },
-               [&](void** o, std::uint32_t n) {
-                 return r->dequeue_burst<ring::Sync::kMulti>(o, n);
-               });
-         },
-         [=] {
-           rte_ring* r = fresh_rte(0);
-           double v = one_thread_ring(
-               b,
-               [&](void** o, std::uint32_t n) {
-                 return rte_ring_mp_enqueue_burst(r, o, n, nullptr);
-               },
-               [&](void** o, std::uint32_t n) {
-                 return rte_ring_mc_dequeue_burst(r, o, n, nullptr);
-               });
-           rte_ring_free(r);
-           return v;
-         }});
-  }
-  for (std::uint32_t b : {1u, 8u, 32u}) {
-    const std::string s = std::to_string(b);
-    add({"mpmc_2t_b" + s, "ns/elem",
-         [=] {
-           auto r = fresh_mpmc();
-           return two_thread_ring(
-               b,
-               [&](void** o, std::uint32_t n) {
-                 return r->enqueue_burst<ring::Sync::kMulti>(o, n);
-               },
-               [&](void** o, std::uint32_t n) {
-                 return r->dequeue_burst<ring::Sync::kMulti>(o, n);
-               });
-         },
-         [=] {
-           rte_ring* r = fresh_rte(0);
-           double v = two_thread_ring(
-               b,
-               [&](void** o, std::uint32_t n) {
-                 return rte_ring_mp_enqueue_burst(r, o, n, nullptr);
-               },
-               [&](void** o, std::uint32_t n) {
-                 return rte_ring_mc_dequeue_burst(r, o, n, nullptr);
-               });
-           rte_ring_free(r);
-           return v;
-         }});
-  }
   mem::PacketPool* pp = &pool;
   auto our_get = [pp](void** o, std::uint32_t n) {
     return pp->get_bulk(reinterpret_cast<mem::Packet**>(o), n);
@@ -285,16 +238,12 @@ std::vector<Case> make_cases(mem::PacketPool& pool, rte_mempool* mp, const std::
   };
   auto their_get = [mp](void** o, std::uint32_t n) { return rte_mempool_get_bulk(mp, o, n) == 0; };
   auto their_put = [mp](void** o, std::uint32_t n) { rte_mempool_put_bulk(mp, o, n); };
-  for (std::uint32_t b : {1u, 8u, 32u}) {
-    const std::string s = std::to_string(b);
-    add({"pool_1t_b" + s, "ns/obj", [=] { return pool_loop(b, scaled(20e6), our_get, our_put); },
+  for (std::uint32_t b : kBursts)
+    add({name("pool", 1, b), "ns/obj", [=] { return pool_loop(b, scaled(20e6), our_get, our_put); },
          [=] { return pool_loop(b, scaled(20e6), their_get, their_put); }});
-  }
-  for (std::uint32_t b : {1u, 8u, 32u}) {
-    const std::string s = std::to_string(b);
-    add({"pool_2t_b" + s, "ns/obj", [=] { return pool_two_threads(b, our_get, our_put); },
+  for (std::uint32_t b : kBursts)
+    add({name("pool", 2, b), "ns/obj", [=] { return pool_two_threads(b, our_get, our_put); },
          [=] { return pool_two_threads(b, their_get, their_put); }});
-  }
   return cases;
 }
 

@@ -51,12 +51,7 @@ class MpmcRing {
   // say whether that side is single or multi-threaded by default.
   static Result<MpmcRing*> create_in(void* mem, std::size_t bytes, std::uint32_t capacity,
                                      Sync prod = Sync::kMulti, Sync cons = Sync::kMulti) {
-    UPLANE_RETURN_IF_ERROR(check_ring_capacity(capacity));
-    if (reinterpret_cast<std::uintptr_t>(mem) % kRingAlign != 0)
-      return make_error(Errc::kInvalidArgument, "ring memory is not 128-byte aligned");
-    if (bytes < bytes_for(capacity))
-      return make_error(Errc::kOutOfRange, "ring of {} slots needs {} bytes, has {}", capacity,
-                        bytes_for(capacity), bytes);
+    UPLANE_RETURN_IF_ERROR(check_ring_placement(mem, bytes, capacity, bytes_for(capacity)));
     auto* r = new (mem) MpmcRing();
     r->hdr_ = RingHeader{kRingMagic,
                          kRingVersion,
@@ -70,11 +65,8 @@ class MpmcRing {
   }
 
   static Result<MpmcRing*> attach(void* mem, std::size_t bytes) {
-    if (reinterpret_cast<std::uintptr_t>(mem) % kRingAlign != 0 || bytes < kHeaderBytes)
-      return make_error(Errc::kInvalidArgument, "no room for a ring header");
-    auto* r = static_cast<MpmcRing*>(mem);
-    UPLANE_RETURN_IF_ERROR(check_ring_header(r->hdr_, kMpmcKind, sizeof(T), bytes, kHeaderBytes));
-    return r;
+    UPLANE_RETURN_IF_ERROR(check_ring_attach(mem, bytes, kMpmcKind, sizeof(T), kHeaderBytes));
+    return static_cast<MpmcRing*>(mem);
   }
 
   MpmcRing(const MpmcRing&) = delete;

@@ -53,6 +53,18 @@ inline Status check_ring_capacity(std::uint32_t capacity) {
   return Status::ok();
 }
 
+// Checks where create_in() was asked to build a ring of `capacity` slots (`need` bytes).
+inline Status check_ring_placement(const void* mem, std::size_t bytes, std::uint32_t capacity,
+                                   std::size_t need) {
+  UPLANE_RETURN_IF_ERROR(check_ring_capacity(capacity));
+  if (reinterpret_cast<std::uintptr_t>(mem) % kRingAlign != 0)
+    return make_error(Errc::kInvalidArgument, "ring memory is not {}-byte aligned", kRingAlign);
+  if (bytes < need)
+    return make_error(Errc::kOutOfRange, "ring of {} slots needs {} bytes, has {}", capacity, need,
+                      bytes);
+  return Status::ok();
+}
+
 // Checks a header found in memory before a process uses the ring behind it.
 inline Status check_ring_header(const RingHeader& h, std::uint16_t kind, std::uint32_t elem_size,
                                 std::size_t bytes, std::size_t header_bytes) {
@@ -72,6 +84,16 @@ inline Status check_ring_header(const RingHeader& h, std::uint16_t kind, std::ui
     return make_error(Errc::kOutOfRange, "ring of {} slots does not fit in {} bytes", h.capacity,
                       bytes);
   return Status::ok();
+}
+
+// Checks the memory attach() was given: aligned, room for the header blocks, and a valid
+// header of the expected kind and element size at its start.
+inline Status check_ring_attach(const void* mem, std::size_t bytes, std::uint16_t kind,
+                                std::uint32_t elem_size, std::size_t header_bytes) {
+  if (reinterpret_cast<std::uintptr_t>(mem) % kRingAlign != 0 || bytes < header_bytes)
+    return make_error(Errc::kInvalidArgument, "no room for a ring header");
+  return check_ring_header(*static_cast<const RingHeader*>(mem), kind, elem_size, bytes,
+                           header_bytes);
 }
 
 // Owns a ring allocated on the heap, kRingAlign aligned.

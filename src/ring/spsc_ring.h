@@ -34,12 +34,7 @@ class SpscRing {
   // Builds an empty ring in `mem` (128-byte aligned, `bytes` long). The memory may be
   // shared; the ring keeps no pointer into it.
   static Result<SpscRing*> create_in(void* mem, std::size_t bytes, std::uint32_t capacity) {
-    UPLANE_RETURN_IF_ERROR(check_ring_capacity(capacity));
-    if (reinterpret_cast<std::uintptr_t>(mem) % kRingAlign != 0)
-      return make_error(Errc::kInvalidArgument, "ring memory is not 128-byte aligned");
-    if (bytes < bytes_for(capacity))
-      return make_error(Errc::kOutOfRange, "ring of {} slots needs {} bytes, has {}", capacity,
-                        bytes_for(capacity), bytes);
+    UPLANE_RETURN_IF_ERROR(check_ring_placement(mem, bytes, capacity, bytes_for(capacity)));
     auto* r = new (mem) SpscRing();
     r->hdr_ =
         RingHeader{kRingMagic, kRingVersion, kSpscKind, sizeof(T), capacity, capacity - 1, 1, 1};
@@ -48,11 +43,8 @@ class SpscRing {
 
   // Uses a ring that another process (or thread) built at `mem` with create_in.
   static Result<SpscRing*> attach(void* mem, std::size_t bytes) {
-    if (reinterpret_cast<std::uintptr_t>(mem) % kRingAlign != 0 || bytes < kHeaderBytes)
-      return make_error(Errc::kInvalidArgument, "no room for a ring header");
-    auto* r = static_cast<SpscRing*>(mem);
-    UPLANE_RETURN_IF_ERROR(check_ring_header(r->hdr_, kSpscKind, sizeof(T), bytes, kHeaderBytes));
-    return r;
+    UPLANE_RETURN_IF_ERROR(check_ring_attach(mem, bytes, kSpscKind, sizeof(T), kHeaderBytes));
+    return static_cast<SpscRing*>(mem);
   }
 
   SpscRing(const SpscRing&) = delete;

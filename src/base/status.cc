@@ -1,5 +1,7 @@
 #include "base/status.h"
 
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 namespace uplane {
@@ -33,6 +35,12 @@ std::string_view errc_name(Errc c) noexcept {
 std::string Status::to_string() const {
   if (is_ok()) return "ok";
   return fmt::format("{}: {}", errc_name(code_), message_);
+}
+
+void die_on_value_of_error(const Status& status) noexcept {
+  std::fprintf(stderr, "uplane: Result::value() called on an error: %s\n",
+               status.to_string().c_str());
+  std::abort();
 }
 
 Status errno_error(int err, std::string_view what) {

@@ -53,6 +53,8 @@ Status make_error(Errc code, fmt::format_string<A...> f, A&&... args) {
 // A system-call failure: the message ends with strerror(err).
 Status errno_error(int err, std::string_view what);
 
+[[noreturn]] void die_on_value_of_error(const Status& status) noexcept;
+
 // A value or the Status that says why there is none.
 template <typename T>
 class [[nodiscard]] Result {
@@ -64,9 +66,11 @@ class [[nodiscard]] Result {
 
   bool is_ok() const noexcept { return std::holds_alternative<T>(v_); }
   explicit operator bool() const noexcept { return is_ok(); }
-  T& value() & { return std::get<T>(v_); }
-  T&& value() && { return std::get<T>(std::move(v_)); }
-  const T& value() const& { return std::get<T>(v_); }
+  // The value. Calling it on an error is a bug in the caller: it aborts, naming the error
+  // (nothing in src/ throws).
+  T& value() & { return *checked(); }
+  T&& value() && { return std::move(*checked()); }
+  const T& value() const& { return *const_cast<Result*>(this)->checked(); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
   T& operator*() & { return value(); }
@@ -74,6 +78,11 @@ class [[nodiscard]] Result {
   Status status() const { return is_ok() ? Status() : std::get<Status>(v_); }
 
  private:
+  T* checked() noexcept {
+    if (T* v = std::get_if<T>(&v_); v != nullptr) return v;
+    die_on_value_of_error(std::get<Status>(v_));
+  }
+
   std::variant<T, Status> v_;
 };
 

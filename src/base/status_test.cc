@@ -51,5 +51,10 @@ TEST(Result, HoldsAValueOrAnError) {
   EXPECT_EQ(bad.status().message(), "no such pool");
 }
 
+TEST(ResultDeathTest, ValueOfAnErrorAbortsNamingTheError) {
+  Result<int> bad(make_error(Errc::kNotFound, "no such pool"));
+  EXPECT_DEATH((void)bad.value(), "called on an error: not found: no such pool");
+}
+
 }  // namespace
 }  // namespace uplane

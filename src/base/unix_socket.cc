@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <vector>
 
 namespace uplane {
 namespace {
@@ -56,27 +57,30 @@ Result<ReceivedFd> recv_fd(int sock) {
     n = ::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
   } while (n < 0 && errno == EINTR);
   if (n < 0) return errno_error(errno, "recvmsg(SCM_RIGHTS)");
-  if (n == 0) return make_error(Errc::kIo, "peer closed the socket before sending a descriptor");
 
-  ReceivedFd out;
-  int count = 0;
+  // Take every descriptor that arrived into a UniqueFd first, so that each error below
+  // closes them all: a peer cannot make us leak descriptors.
+  std::vector<UniqueFd> fds;
   for (cmsghdr* cm = CMSG_FIRSTHDR(&msg); cm != nullptr; cm = CMSG_NXTHDR(&msg, cm)) {
     if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS) continue;
-    std::size_t nfds = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    const std::size_t nfds = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
     for (std::size_t i = 0; i < nfds; ++i) {
       int fd;
       std::memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
-      if (count++ == 0) {
-        out.fd.reset(fd);
-      } else {
-        UniqueFd extra(fd);  // closed here: we asked for one
-      }
+      fds.emplace_back(fd);
     }
   }
+  if (n == 0 && fds.empty())
+    return make_error(Errc::kIo, "peer closed the socket before sending a descriptor");
   if ((msg.msg_flags & MSG_CTRUNC) != 0)
     return make_error(Errc::kIo, "descriptor message truncated");
-  if (count == 0) return make_error(Errc::kIo, "message carried no descriptor");
-  if (count > 1) return make_error(Errc::kIo, "message carried {} descriptors, expected 1", count);
+  if ((msg.msg_flags & MSG_TRUNC) != 0)
+    return make_error(Errc::kIo, "descriptor tag longer than {} bytes", kMaxTag);
+  if (fds.empty()) return make_error(Errc::kIo, "message carried no descriptor");
+  if (fds.size() > 1)
+    return make_error(Errc::kIo, "message carried {} descriptors, expected 1", fds.size());
+  ReceivedFd out;
+  out.fd = std::move(fds[0]);
   out.tag.assign(buf, static_cast<std::size_t>(n));
   return out;
 }

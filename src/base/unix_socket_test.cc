@@ -48,6 +48,40 @@ TEST(UnixSocket, ClosedPeerIsAnError) {
   EXPECT_NE(got.status().message().find("closed"), std::string::npos);
 }
 
+// A zero-byte message can still carry descriptors on SOCK_SEQPACKET; they must not leak
+// behind a "peer closed" error.
+TEST(UnixSocket, ExtraDescriptorsAreClosedNotLeaked) {
+  auto pair = socket_pair().value();
+  int fds[2] = {memfd_create("a", MFD_CLOEXEC), memfd_create("b", MFD_CLOEXEC)};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(fds))] = {};
+  char byte = 'x';
+  iovec iov{&byte, 1};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof(control);
+  cmsghdr* cm = CMSG_FIRSTHDR(&msg);
+  cm->cmsg_level = SOL_SOCKET;
+  cm->cmsg_type = SCM_RIGHTS;
+  cm->cmsg_len = CMSG_LEN(sizeof(fds));
+  std::memcpy(CMSG_DATA(cm), fds, sizeof(fds));
+  ASSERT_EQ(sendmsg(pair.first.get(), &msg, 0), 1);
+  close(fds[0]);
+  close(fds[1]);
+
+  const int probe_before = dup(0);
+  close(probe_before);
+  auto got = recv_fd(pair.second.get());
+  ASSERT_FALSE(got.is_ok());
+  EXPECT_NE(got.status().message().find("2 descriptors"), std::string::npos)
+      << got.status().message();
+  // Both received descriptors were closed: the lowest free descriptor is unchanged.
+  const int probe_after = dup(0);
+  close(probe_after);
+  EXPECT_EQ(probe_after, probe_before);
+}
+
 TEST(UnixSocket, TagTooLongIsRejectedBeforeSending) {
   auto pair = socket_pair().value();
   std::string tag(300, 'a');

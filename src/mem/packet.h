@@ -9,7 +9,12 @@
 // pull() past the end asserts.
 //
 // Offsets (data, network header, transport header) are relative to the frame start, so
-// they survive push/pull and mean the same in every process that maps the pool. A Packet
+// they survive push/pull and mean the same in every process that maps the pool. Frames are
+// at most 32 KiB (kMaxFrameSize), so every offset fits its 16-bit field.
+//
+// Trust: the accessors believe the metadata (frame size, offsets, length). That holds for
+// frames only trusted code writes; frames coming back from an untrusted tenant are checked
+// and their metadata rebuilt by the host before any of this is used on them. A Packet
 // is owned by its pool: get one from PacketPool and give it back with PacketPool::put or
 // free_packet(); never copy or construct one.
 
@@ -36,7 +41,6 @@ class alignas(64) Packet {
   static constexpr std::size_t kUserAnnoBytes = 48;  // as Click's anno area
   static constexpr std::uint16_t kNoPort = 0xFFFF;
 
-  Packet() = delete;
   Packet(const Packet&) = delete;
   Packet& operator=(const Packet&) = delete;
 
@@ -78,12 +82,12 @@ class alignas(64) Packet {
     length_ = static_cast<std::uint16_t>(length_ - n);
     return true;
   }
-  // Replaces the contents with `len` bytes from `src`, after `headroom` bytes of headroom
-  // (clamped to what the frame allows). False (no change) when it cannot fit.
+  // Replaces the contents with `len` bytes from `src`, after `headroom_bytes` of headroom.
+  // False (no change) when they do not fit in the frame.
   [[nodiscard]] bool assign(const void* src, std::uint32_t len,
                             std::uint32_t headroom_bytes) noexcept {
-    std::uint32_t off = static_cast<std::uint32_t>(sizeof(Packet)) + headroom_bytes;
-    if (off > frame_size() || len > frame_size() - off) return false;
+    const std::uint64_t off = std::uint64_t{sizeof(Packet)} + headroom_bytes;
+    if (off + len > frame_size()) return false;
     data_off_ = static_cast<std::uint16_t>(off);
     length_ = static_cast<std::uint16_t>(len);
     if (len != 0) std::memcpy(data(), src, len);
@@ -115,10 +119,8 @@ class alignas(64) Packet {
   void set_flow_hash(std::uint32_t h) noexcept { flow_hash_ = h; }
 
   // Network and transport header annotations, as offsets from data(); nullptr / -1 when
-  // unset or when the header now lies outside the data window.
-  bool has_network_header() const noexcept {
-    return network_off_ != kNoOffset && network_off_ >= data_off_;
-  }
+  // unset or when the header's first byte now lies outside the data window.
+  bool has_network_header() const noexcept { return in_window(network_off_); }
   std::uint8_t* network_header() noexcept {
     return has_network_header() ? frame() + network_off_ : nullptr;
   }
@@ -126,9 +128,7 @@ class alignas(64) Packet {
     return has_network_header() ? network_off_ - data_off_ : -1;
   }
   void set_network_header(const std::uint8_t* h) noexcept { network_off_ = offset_of(h); }
-  bool has_transport_header() const noexcept {
-    return transport_off_ != kNoOffset && transport_off_ >= data_off_;
-  }
+  bool has_transport_header() const noexcept { return in_window(transport_off_); }
   std::uint8_t* transport_header() noexcept {
     return has_transport_header() ? frame() + transport_off_ : nullptr;
   }
@@ -158,9 +158,13 @@ class alignas(64) Packet {
 
  private:
   friend class PacketPool;
+  Packet() = default;  // only PacketPool makes packets, once per frame, at pool creation
 
   std::uint8_t* frame() noexcept { return reinterpret_cast<std::uint8_t*>(this); }
   const std::uint8_t* frame() const noexcept { return reinterpret_cast<const std::uint8_t*>(this); }
+  bool in_window(std::uint16_t off) const noexcept {
+    return off != kNoOffset && off >= data_off_ && off < data_off_ + length_;
+  }
   std::uint16_t offset_of(const std::uint8_t* h) const noexcept {
     if (h == nullptr || h < frame() || h > frame() + frame_size() - 1) return kNoOffset;
     return static_cast<std::uint16_t>(h - frame());

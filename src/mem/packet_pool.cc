@@ -71,9 +71,9 @@ Result<std::unique_ptr<PacketPool>> PacketPool::create(const PoolConfig& cfg) {
   if (cfg.frame_count == 0 || cfg.frame_count > (1u << 30))
     return make_error(Errc::kInvalidArgument, "pool '{}': frame_count {} is outside [1, 2^30]",
                       cfg.name, cfg.frame_count);
-  if (!is_power_of_two(cfg.frame_size) || cfg.frame_size < 512 || cfg.frame_size > 65536)
+  if (!is_power_of_two(cfg.frame_size) || cfg.frame_size < 512 || cfg.frame_size > kMaxFrameSize)
     return make_error(Errc::kInvalidArgument,
-                      "pool '{}': frame_size {} is not a power of two in [512, 65536]", cfg.name,
+                      "pool '{}': frame_size {} is not a power of two in [512, 32768]", cfg.name,
                       cfg.frame_size);
   if (sizeof(Packet) + cfg.headroom + 64 > cfg.frame_size)
     return make_error(Errc::kInvalidArgument,
@@ -107,6 +107,9 @@ Result<std::unique_ptr<PacketPool>> PacketPool::create(const PoolConfig& cfg) {
   if (!ring.is_ok()) return ring.status();
 
   std::unique_ptr<PacketPool> pool(new PacketPool());
+  if (Status st = pool->init_view(std::move(region).value(), cfg.cache_size); !st.is_ok())
+    return st;
+  // Registered only once the view is complete: pool_by_id never returns a half-built pool.
   auto id = register_pool(pool.get(), -1);
   if (!id.is_ok()) return id.status();
   pool->id_ = id.value();
@@ -114,15 +117,13 @@ Result<std::unique_ptr<PacketPool>> PacketPool::create(const PoolConfig& cfg) {
   hdr->pool_id = pool->id_;
   hdr->version = kPoolVersion;
   hdr->magic = kPoolMagic;  // last: an attacher that sees the magic sees a complete header
-  if (Status st = pool->init_view(std::move(region).value(), cfg.cache_size); !st.is_ok())
-    return st;
 
   const std::uint32_t shift = pool->frame_shift_;
   std::uint32_t batch[256];
   for (std::uint32_t i = 0; i < cfg.frame_count;) {
     std::uint32_t n = std::min<std::uint32_t>(256, cfg.frame_count - i);
     for (std::uint32_t k = 0; k < n; ++k) {
-      Packet* p = pool->packet(i + k);
+      Packet* p = new (pool->packet(i + k)) Packet();
       p->frame_index_ = i + k;
       p->pool_id_ = pool->id_;
       p->frame_shift_ = static_cast<std::uint8_t>(shift);
@@ -164,7 +165,7 @@ Result<std::unique_ptr<PacketPool>> PacketPool::attach(std::shared_ptr<Region> r
 Status PacketPool::init_view(std::shared_ptr<Region> region, std::uint32_t cache_size) {
   const auto* hdr = reinterpret_cast<const PoolHeader*>(region->base());
   const std::string_view name(hdr->name, strnlen(hdr->name, sizeof(hdr->name)));
-  if (!is_power_of_two(hdr->frame_size) || hdr->frame_size < 512 || hdr->frame_size > 65536)
+  if (!is_power_of_two(hdr->frame_size) || hdr->frame_size < 512 || hdr->frame_size > kMaxFrameSize)
     return make_error(Errc::kInvalidArgument, "pool '{}': bad frame size {}", name,
                       hdr->frame_size);
   if (hdr->frame_count == 0 || hdr->headroom + sizeof(Packet) + 64 > hdr->frame_size)
@@ -196,6 +197,14 @@ Status PacketPool::init_view(std::shared_ptr<Region> region, std::uint32_t cache
 }
 
 PacketPool::~PacketPool() {
+  // What this process's threads left in their caches goes back to the shared ring, so a
+  // process that detaches strands no frame.
+  if (caches_ != nullptr) {
+    for (std::uint32_t slot = 0; slot < kMaxThreadSlots; ++slot) {
+      put_to_ring(caches_[slot].objs, caches_[slot].len);
+      caches_[slot].len = 0;
+    }
+  }
   if (registered_) {
     PacketPool* self = this;
     // Release pairs with pool_by_id's acquire.
@@ -209,6 +218,17 @@ bool PacketPool::owns(const Packet* p) const noexcept {
   return ((b - frames_) & ((std::ptrdiff_t{1} << frame_shift_) - 1)) == 0;
 }
 
+std::uint32_t PacketPool::frames_from_indices(const std::uint32_t* idx, std::uint32_t n,
+                                              Packet** out) noexcept {
+  std::uint32_t k = 0;
+  for (std::uint32_t i = 0; i < n; ++i) {
+    // The ring is shared memory: an index in it is checked before it becomes an address.
+    if (UPLANE_LIKELY(idx[i] < frame_count_)) out[k++] = packet(idx[i]);
+  }
+  if (UPLANE_UNLIKELY(k != n)) direct_.bad_indices.fetch_add(n - k, std::memory_order_relaxed);
+  return k;
+}
+
 bool PacketPool::get_from_ring(Packet** out, std::uint32_t n) noexcept {
   std::uint32_t idx[kMaxCacheSize];
   std::uint32_t done = 0;
@@ -216,12 +236,11 @@ bool PacketPool::get_from_ring(Packet** out, std::uint32_t n) noexcept {
   while (done < n) {
     const std::uint32_t k = std::min(n - done, kMaxCacheSize);
     if (!ring_->dequeue_bulk(idx, k)) {
-      if (done > 0) put_to_ring(out, done);
+      put_to_ring(out, done);
       direct_.get_failures.fetch_add(1, std::memory_order_relaxed);
       return false;
     }
-    for (std::uint32_t i = 0; i < k; ++i) out[done + i] = packet(idx[i]);
-    done += k;
+    done += frames_from_indices(idx, k, out + done);
   }
   direct_.gets.fetch_add(n, std::memory_order_relaxed);
   return true;
@@ -231,9 +250,14 @@ void PacketPool::put_to_ring(Packet* const* pkts, std::uint32_t n) noexcept {
   std::uint32_t idx[kMaxCacheSize];
   for (std::uint32_t done = 0; done < n;) {
     const std::uint32_t k = std::min(n - done, kMaxCacheSize);
-    for (std::uint32_t i = 0; i < k; ++i) idx[i] = index_of(pkts[done + i]);
-    // Cannot fail: the ring has a slot for every frame of the pool.
-    (void)ring_->enqueue_bulk(idx, k);
+    std::uint32_t m = 0;
+    for (std::uint32_t i = 0; i < k; ++i) {
+      if (UPLANE_LIKELY(owns(pkts[done + i]))) idx[m++] = index_of(pkts[done + i]);
+    }
+    // The ring has a slot for every frame, so it is full only when frames were given back
+    // twice; what does not fit is counted, not written past the ring.
+    const std::uint32_t q = ring_->enqueue_burst(idx, m);
+    if (UPLANE_UNLIKELY(q != k)) direct_.bad_puts.fetch_add(k - q, std::memory_order_relaxed);
     done += k;
   }
 }
@@ -247,8 +271,7 @@ bool PacketPool::get_slow(Packet** out, std::uint32_t n) noexcept {
   std::uint32_t len = c->len;
   const std::uint32_t want = n - len + cache_size_;
   const std::uint32_t got = ring_->dequeue_bulk(idx, want) ? want : ring_->dequeue_burst(idx, want);
-  for (std::uint32_t i = 0; i < got; ++i) c->objs[len + i] = packet(idx[i]);
-  len += got;
+  len += frames_from_indices(idx, got, c->objs + len);
   if (len < n) {
     c->len = len;
     bump(c->get_failures, 1);
@@ -301,6 +324,8 @@ PoolCounters PacketPool::counters() const noexcept {
   s.gets = direct_.gets.load(std::memory_order_relaxed);
   s.puts = direct_.puts.load(std::memory_order_relaxed);
   s.get_failures = direct_.get_failures.load(std::memory_order_relaxed);
+  s.bad_indices = direct_.bad_indices.load(std::memory_order_relaxed);
+  s.bad_puts = direct_.bad_puts.load(std::memory_order_relaxed);
   if (caches_ != nullptr) {
     for (std::uint32_t i = 0; i < kMaxThreadSlots; ++i) {
       const Cache& c = caches_[i];

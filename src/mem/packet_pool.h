@@ -30,10 +30,14 @@
 
 namespace uplane::mem {
 
+// Frames up to 32 KiB: every offset inside a frame then fits the 16-bit fields of Packet
+// with room to spare (jumbo frames of 9000 bytes fit in 16 KiB).
+inline constexpr std::uint32_t kMaxFrameSize = 32768;
+
 struct PoolConfig {
   std::string name = "pool";
   std::uint32_t frame_count = 4096;
-  std::uint32_t frame_size = 2048;  // a power of two in [512, 65536]
+  std::uint32_t frame_size = 2048;  // a power of two in [512, kMaxFrameSize]
   std::uint32_t headroom = 128;     // bytes before the data of a freshly allocated packet
   std::uint32_t cache_size = 256;   // per thread; 0 disables the caches
   RegionOptions region{};
@@ -44,6 +48,9 @@ struct PoolCounters {
   std::uint64_t puts = 0;          // frames given back
   std::uint64_t get_failures = 0;  // get calls refused: not enough free frames
   std::uint64_t cache_hits = 0;    // get calls served from the thread cache alone
+  std::uint64_t bad_indices = 0;   // indices in the shared free ring that name no frame
+  std::uint64_t bad_puts = 0;      // frames refused on the way back: not of this pool, or the
+                                   // free ring already full (a frame given back twice)
 };
 
 class PacketPool {
@@ -56,12 +63,19 @@ class PacketPool {
 
   // Uses a pool that another process laid out in `region` (received with
   // Region::receive). The header is checked before anything else is read.
+  // Trust: the free ring is shared multi-producer/multi-consumer, so only processes the
+  // host trusts attach this way. Indices taken from the ring are still range-checked (and
+  // bad ones counted), but a peer that stalls mid-operation stalls the ring; untrusted
+  // tenants get a pool whose free list only the host touches, and hand frames back by
+  // index over their own rings, each index validated (DESIGN.md, "Tenancy and isolation").
   static Result<std::unique_ptr<PacketPool>> attach(std::shared_ptr<Region> region,
                                                     std::uint32_t cache_size = 256);
 
   PacketPool(const PacketPool&) = delete;
   PacketPool& operator=(const PacketPool&) = delete;
-  // Unregisters the pool. Frames still held by the caller are not checked here.
+  // Gives this process's cached frames back to the shared ring and unregisters the pool.
+  // No thread may use the pool during or after destruction. Frames still held by callers
+  // are not checked here.
   ~PacketPool();
 
   // --- frames, raw (contents and metadata as the last owner left them) ---
@@ -121,10 +135,12 @@ class PacketPool {
     std::uint32_t len = 0;
     // Written by the owning thread only (relaxed load + store, no RMW), read by anyone.
     std::atomic<std::uint64_t> gets{0}, puts{0}, get_failures{0}, cache_hits{0};
-    Packet* objs[kMaxCacheSize * 2];
+    // A put adds up to cache_size frames to a cache holding up to 1.5 x cache_size - 1
+    // before it flushes down to cache_size.
+    Packet* objs[kMaxCacheSize * 5 / 2];
   };
   struct SharedCounters {
-    std::atomic<std::uint64_t> gets{0}, puts{0}, get_failures{0};
+    std::atomic<std::uint64_t> gets{0}, puts{0}, get_failures{0}, bad_indices{0}, bad_puts{0};
   };
 
   static UPLANE_ALWAYS_INLINE void copy_frames(Packet** __restrict dst,
@@ -154,6 +170,8 @@ class PacketPool {
   void put_slow(Packet* const* pkts, std::uint32_t n) noexcept;
   void flush_excess(Cache* c) noexcept;
   bool get_from_ring(Packet** out, std::uint32_t n) noexcept;
+  std::uint32_t frames_from_indices(const std::uint32_t* idx, std::uint32_t n,
+                                    Packet** out) noexcept;
   void put_to_ring(Packet* const* pkts, std::uint32_t n) noexcept;
   // How many times each frame appears in the free ring and this process's caches.
   std::vector<std::uint8_t> free_counts() const;

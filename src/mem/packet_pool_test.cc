@@ -23,6 +23,8 @@ TEST(PacketPool, RejectsBadConfigurationWithAReason) {
   PoolConfig c = small(64);
   c.frame_size = 3000;
   EXPECT_NE(bad(c).find("frame_size 3000"), std::string::npos);
+  c.frame_size = 65536;  // offsets would no longer fit Packet's 16-bit fields
+  EXPECT_NE(bad(c).find("frame_size 65536"), std::string::npos);
   c = small(0);
   EXPECT_NE(bad(c).find("frame_count 0"), std::string::npos);
   c = small(64);
@@ -87,6 +89,73 @@ TEST(PacketPool, LeakCheckNamesTheMissingFramesAndDoubleFrees) {
   st = pool->check_no_leaks();
   ASSERT_FALSE(st.is_ok());
   EXPECT_NE(st.message().find("more than once"), std::string::npos) << st.message();
+}
+
+// The largest cache: a put that lands just under the flush threshold followed by a large
+// put must stay inside the cache's array (ASan watches), and nothing may be lost.
+TEST(PacketPool, LargestCacheAbsorbsPutsUpToItsSizeBeforeFlushing) {
+  auto pool = PacketPool::create(small(4096, PacketPool::kMaxCacheSize)).value();
+  std::vector<Packet*> a(255), b(512), d(512);
+  ASSERT_TRUE(pool->get_bulk(b.data(), 512));  // refill 1024, cache left with 512
+  ASSERT_TRUE(pool->get_bulk(d.data(), 512));  // cache empty
+  ASSERT_TRUE(pool->get_bulk(a.data(), 255));  // refill 767, cache left with 512
+  pool->put_bulk(a.data(), 255);               // 767: one short of the flush threshold
+  pool->put_bulk(b.data(), 512);               // 1279 before the flush brings it to 512
+  pool->put_bulk(d.data(), 512);
+  pool->flush_thread_cache();
+  EXPECT_TRUE(pool->check_no_leaks().is_ok()) << pool->check_no_leaks().message();
+  EXPECT_EQ(pool->ring_free_estimate(), 4096u);
+  EXPECT_EQ(pool->counters().bad_puts, 0u);
+}
+
+TEST(PacketPool, ForeignFramesAreRefusedAndCounted) {
+  auto pool = PacketPool::create(small(64, 0)).value();
+  auto other = PacketPool::create(small(64, 0)).value();
+  Packet* mine = pool->alloc();
+  Packet* theirs = other->alloc();
+  Packet* misaligned = reinterpret_cast<Packet*>(reinterpret_cast<std::byte*>(mine) + 64);
+  Packet* batch[3] = {theirs, misaligned, mine};
+  pool->put_bulk(batch, 3);  // no cache: straight to the ring, each one checked
+  EXPECT_EQ(pool->counters().bad_puts, 2u);
+  EXPECT_TRUE(pool->check_no_leaks().is_ok());
+  other->free(theirs);
+  EXPECT_TRUE(other->check_no_leaks().is_ok());
+}
+
+// What a buggy or hostile process sharing the pool could do: put an index that names no
+// frame on the shared free ring. It must never become an address.
+TEST(PacketPool, IndicesFromTheSharedRingAreRangeChecked) {
+  auto pool = PacketPool::create(small(64, 0)).value();
+  // The free ring sits after the pool header page (packet_pool.cc's layout).
+  using FreeRing = ring::MpmcRing<std::uint32_t>;
+  auto* ring = FreeRing::attach(pool->region()->base() + 4096, FreeRing::bytes_for(64)).value();
+  std::uint32_t idx;
+  ASSERT_TRUE(ring->dequeue_bulk(&idx, 1));
+  const std::uint32_t bogus = 0x7fffffff;
+  ASSERT_TRUE(ring->enqueue_bulk(&bogus, 1));
+
+  std::vector<Packet*> all(64);
+  EXPECT_FALSE(pool->get_bulk(all.data(), 64));  // 63 real frames are all there is
+  EXPECT_EQ(pool->counters().bad_indices, 1u);
+  ASSERT_TRUE(pool->get_bulk(all.data(), 63));
+  for (std::uint32_t i = 0; i < 63; ++i) ASSERT_TRUE(pool->owns(all[i]));
+  pool->put_bulk(all.data(), 63);
+  ASSERT_TRUE(ring->enqueue_bulk(&idx, 1));
+  EXPECT_TRUE(pool->check_no_leaks().is_ok());
+}
+
+TEST(PacketPool, DestroyingAPoolViewFlushesItsCaches) {
+  auto pool = PacketPool::create(small(256, 32)).value();
+  auto region = pool->region();
+  Packet* p[8];
+  ASSERT_TRUE(pool->get_bulk(p, 8));
+  pool->put_bulk(p, 8);  // now in this thread's cache
+  EXPECT_LT(pool->ring_free_estimate(), 256u);
+  pool.reset();
+  // The frames are back in the shared ring, visible to whoever maps the Region next.
+  auto again = PacketPool::attach(region, 0).value();
+  EXPECT_EQ(again->ring_free_estimate(), 256u);
+  EXPECT_TRUE(again->check_no_leaks().is_ok());
 }
 
 TEST(PacketPool, SecondGetOfSameSizeIsACacheHit) {

@@ -83,6 +83,16 @@ TEST_F(PacketTest, HeaderAnnotationsFollowTheDataAndExpireWhenPulledPast) {
   EXPECT_EQ(p_->network_header(), nullptr);
 }
 
+TEST_F(PacketTest, HeaderAnnotationExpiresWhenTheTailIsTakenPastIt) {
+  ASSERT_NE(p_->put(60), nullptr);
+  p_->set_network_header(p_->data() + 14);
+  p_->set_transport_header(p_->data() + 34);
+  ASSERT_TRUE(p_->take(30));  // 30 bytes left: the transport header's first byte is gone
+  EXPECT_TRUE(p_->has_network_header());
+  EXPECT_FALSE(p_->has_transport_header());
+  EXPECT_EQ(p_->transport_header(), nullptr);
+}
+
 TEST_F(PacketTest, AssignCopiesAndRejectsWhatCannotFit) {
   const char msg[] = "hello packet";
   ASSERT_TRUE(p_->assign(msg, sizeof(msg), 64));
@@ -91,6 +101,11 @@ TEST_F(PacketTest, AssignCopiesAndRejectsWhatCannotFit) {
   static std::uint8_t big[4096];
   EXPECT_FALSE(p_->assign(big, sizeof(big), 0));
   EXPECT_EQ(p_->length(), sizeof(msg));
+  // A headroom that would wrap 32-bit arithmetic is refused, not wrapped onto the metadata.
+  EXPECT_FALSE(p_->assign(msg, sizeof(msg), 0xFFFFFF80u));
+  EXPECT_FALSE(p_->assign(msg, 0, 2048 - 128 + 1));
+  EXPECT_EQ(p_->pool_id(), pool_->id());
+  EXPECT_EQ(std::memcmp(p_->data(), msg, sizeof(msg)), 0);
 }
 
 TEST_F(PacketTest, ResetClearsAnnotations) {

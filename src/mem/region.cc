@@ -1,5 +1,6 @@
 #include "mem/region.h"
 
+#include <fcntl.h>
 #include <linux/memfd.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -25,9 +26,13 @@ struct Mapped {
 };
 
 Result<Mapped> map_memfd(const std::string& name, std::size_t size, unsigned flags, bool prefault) {
-  UniqueFd fd(memfd_create(name.c_str(), MFD_CLOEXEC | flags));
+  UniqueFd fd(memfd_create(name.c_str(), MFD_CLOEXEC | MFD_ALLOW_SEALING | flags));
   if (!fd.valid()) return errno_error(errno, "memfd_create");
   if (ftruncate(fd.get(), static_cast<off_t>(size)) != 0) return errno_error(errno, "ftruncate");
+  // Sealed at its size: a process we hand the fd to cannot shrink it under our mapping
+  // (which would turn our next access into SIGBUS).
+  if (fcntl(fd.get(), F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) != 0)
+    return errno_error(errno, "fcntl(F_ADD_SEALS)");
   int mflags = MAP_SHARED | (prefault ? MAP_POPULATE : 0);
   void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, mflags, fd.get(), 0);
   if (p == MAP_FAILED) return errno_error(errno, "mmap");
@@ -104,12 +109,20 @@ Result<std::shared_ptr<Region>> Region::create(std::string name, std::size_t siz
       new Region(std::move(name), std::move(mm.fd), mm.base, mm.size, Backing::kPages, page));
 }
 
-Result<std::shared_ptr<Region>> Region::attach(UniqueFd fd, std::string name) {
+Result<std::shared_ptr<Region>> Region::attach(UniqueFd fd, std::string name,
+                                               std::size_t max_size) {
+  const int seals = fcntl(fd.get(), F_GET_SEALS);
+  if (seals < 0 || (seals & F_SEAL_SHRINK) == 0)
+    return make_error(Errc::kInvalidArgument,
+                      "region '{}': fd is not a memfd sealed against shrinking", name);
   struct stat st;
   if (fstat(fd.get(), &st) != 0) return errno_error(errno, "fstat(region fd)");
   if (st.st_size <= 0)
     return make_error(Errc::kInvalidArgument, "region '{}': fd maps nothing", name);
   const auto size = static_cast<std::size_t>(st.st_size);
+  if (size > max_size)
+    return make_error(Errc::kOutOfRange, "region '{}': {} bytes exceeds the {} this side accepts",
+                      name, size, max_size);
   // hugetlbfs reports its page size as the block size.
   const bool huge = static_cast<std::size_t>(st.st_blksize) == kHugePage;
   void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd.get(), 0);
@@ -124,10 +137,10 @@ Status Region::send_to(int sock) const {
   return send_fd(sock, fd_.get(), {reinterpret_cast<const std::byte*>(name_.data()), name_.size()});
 }
 
-Result<std::shared_ptr<Region>> Region::receive(int sock) {
+Result<std::shared_ptr<Region>> Region::receive(int sock, std::size_t max_size) {
   auto got = recv_fd(sock);
   if (!got.is_ok()) return got.status();
-  return attach(std::move(got->fd), std::move(got->tag));
+  return attach(std::move(got->fd), std::move(got->tag), max_size);
 }
 
 }  // namespace uplane::mem

@@ -1,9 +1,9 @@
 #pragma once
 // Region: one contiguous shared mapping that packet pools and rings are laid out in.
 //
-// A Region is backed by a memfd: on 2 MiB hugepages (MFD_HUGETLB) when the host has enough
-// free, on ordinary pages otherwise. Which one is logged, and the lack of hugepages is never
-// fatal. Another process maps the same memory from the Region's fd, sent over a Unix socket
+// A Region is backed by a memfd, sealed at its size: on 2 MiB hugepages (MFD_HUGETLB) when the host
+// has enough free, on ordinary pages otherwise. Which one is logged, and the lack of hugepages is
+// never fatal. Another process maps the same memory from the Region's fd, sent over a Unix socket
 // (send_to / receive); it may land at another address, which is why nothing placed in a
 // Region holds a pointer.
 
@@ -35,13 +35,18 @@ class Region {
   static Result<std::shared_ptr<Region>> create(std::string name, std::size_t size,
                                                 RegionOptions opts = {});
 
+  static constexpr std::size_t kMaxAttachSize = std::size_t{64} << 30;
+
   // Maps the memory behind `fd` (a Region's fd from another process). The size and backing
-  // come from the fd itself.
-  static Result<std::shared_ptr<Region>> attach(UniqueFd fd, std::string name);
+  // come from the fd itself; it must be a memfd sealed against shrinking (as create() makes
+  // them), so the peer cannot pull the memory out from under this mapping, and no larger
+  // than `max_size`.
+  static Result<std::shared_ptr<Region>> attach(UniqueFd fd, std::string name,
+                                                std::size_t max_size = kMaxAttachSize);
 
   // Sends this Region's fd and name over a connected Unix socket; the peer calls receive().
   Status send_to(int sock) const;
-  static Result<std::shared_ptr<Region>> receive(int sock);
+  static Result<std::shared_ptr<Region>> receive(int sock, std::size_t max_size = kMaxAttachSize);
 
   Region(const Region&) = delete;
   Region& operator=(const Region&) = delete;

@@ -1,5 +1,6 @@
 #include "mem/region.h"
 
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -35,6 +36,20 @@ TEST(Region, UsesHugepagesExactlyWhenTheHostHasThem) {
   } else {
     EXPECT_EQ(r.value()->backing(), Backing::kPages);  // never fatal without hugepages
   }
+}
+
+TEST(Region, AttachRefusesAnUnsealedFdAndOversizedRegions) {
+  UniqueFd plain(memfd_create("unsealed", MFD_CLOEXEC));
+  ASSERT_EQ(ftruncate(plain.get(), 4096), 0);
+  auto r = Region::attach(std::move(plain), "unsealed");
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_NE(r.status().message().find("sealed"), std::string::npos) << r.status().message();
+
+  auto region = Region::create("sealed", 1 << 20, {.allow_hugepages = false}).value();
+  EXPECT_NE(ftruncate(region->fd(), 0), 0);  // the seal holds against the owner too
+  auto big = Region::attach(UniqueFd(dup(region->fd())), "sealed", 4096);
+  ASSERT_FALSE(big.is_ok());
+  EXPECT_EQ(big.status().code(), Errc::kOutOfRange);
 }
 
 TEST(Region, ZeroSizeIsAnError) {

@@ -19,6 +19,9 @@ struct SlotReleaser {
     // Release pairs with the acquire in take_thread_slot(): this thread's writes to the
     // per-thread state at this slot happen before the next owner's reads of it.
     if (slot < kMaxThreadSlots) g_taken.fetch_and(~(1ull << slot), std::memory_order_release);
+    // Code that runs later in this thread's exit (other thread_local or static
+    // destructors) must not touch the state at a slot another thread may now own.
+    t_thread_slot = kNoThreadSlot;
   }
 };
 thread_local SlotReleaser t_releaser;

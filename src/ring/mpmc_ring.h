@@ -66,7 +66,8 @@ class MpmcRing {
 
   static Result<MpmcRing*> attach(void* mem, std::size_t bytes) {
     UPLANE_RETURN_IF_ERROR(check_ring_attach(mem, bytes, kMpmcKind, sizeof(T), kHeaderBytes));
-    return static_cast<MpmcRing*>(mem);
+    // The ring was built (by create_in) in this memory, perhaps by another process.
+    return std::launder(static_cast<MpmcRing*>(mem));
   }
 
   MpmcRing(const MpmcRing&) = delete;
@@ -74,7 +75,8 @@ class MpmcRing {
 
   std::uint32_t capacity() const noexcept { return hdr_.capacity; }
 
-  // All n or none. `free_space`, when given, receives the free slots left after the call.
+  // All n or none. `free_space`, when given, receives a lower bound of the free slots left
+  // after the call (exact when the call had to read the consumers' tail, as a full ring does).
   template <Sync S = Sync::kDefault>
   bool enqueue_bulk(const T* items, std::uint32_t n, std::uint32_t* free_space = nullptr) noexcept {
     return enqueue<S>(items, n, true, free_space) == n;
@@ -85,7 +87,9 @@ class MpmcRing {
                               std::uint32_t* free_space = nullptr) noexcept {
     return enqueue<S>(items, n, false, free_space);
   }
-  // Exactly n or none. `available`, when given, receives the entries left after the call.
+  // Exactly n or none. `available`, when given, receives a lower bound of the entries left
+  // after the call (exact when the call had to read the producers' tail, as an empty ring
+  // does): 0 is not proof of an empty ring, a failed or short dequeue is.
   template <Sync S = Sync::kDefault>
   bool dequeue_bulk(T* out, std::uint32_t n, std::uint32_t* available = nullptr) noexcept {
     return dequeue<S>(out, n, true, available) == n;
@@ -189,7 +193,7 @@ class MpmcRing {
       std::uint32_t used = old_head - prod_.opposite_tail.load(std::memory_order_acquire);
       // A cached value may be stale (even older than a racing producer's), so `used` can
       // exceed the capacity; that reads as full and sends us to the real tail.
-      free = used < cap ? cap - used : 0;
+      free = room(cap, used);
       if (free < want) {
         // Acquire pairs with the consumers' release store of cons.tail in publish().
         const std::uint32_t cons_tail = cons_.tail.load(std::memory_order_acquire);
@@ -198,7 +202,7 @@ class MpmcRing {
         // clean.
         if (cons_tail != old_head - used)
           prod_.opposite_tail.store(cons_tail, std::memory_order_release);
-        free = cap + cons_tail - old_head;
+        free = room(cap, old_head - cons_tail);
         if (want > free) want = all_or_nothing ? 0 : free;
         if (want == 0) {
           if (free_space != nullptr) *free_space = free;
@@ -237,16 +241,15 @@ class MpmcRing {
       // Acquire pairs with the release store of opposite_tail below, as in enqueue(): the
       // producers' writes of the slots covered by this value happen before our reads.
       const std::uint32_t cached = cons_.opposite_tail.load(std::memory_order_acquire);
-      entries = cached - old_head;
       // A stale cached tail can lie behind our head: that reads as empty.
-      if (entries > hdr_.capacity) entries = 0;
+      entries = filled(hdr_.capacity, cached - old_head);
       if (entries < want) {
         // Acquire pairs with the producers' release store of prod.tail in publish().
         const std::uint32_t prod_tail = prod_.tail.load(std::memory_order_acquire);
         // Release: passes that synchronisation on to consumers that read the cached copy;
         // skipped when nothing moved (a consumer spinning on an empty ring).
         if (prod_tail != cached) cons_.opposite_tail.store(prod_tail, std::memory_order_release);
-        entries = prod_tail - old_head;
+        entries = filled(hdr_.capacity, prod_tail - old_head);
         if (want > entries) want = all_or_nothing ? 0 : entries;
         if (want == 0) {
           if (available != nullptr) *available = entries;

@@ -79,3 +79,24 @@ TEST(MpmcRing, IndicesWrapPast32Bits) {
 
 }  // namespace
 }  // namespace uplane::ring
+
+namespace uplane::ring {
+namespace {
+
+// As the SPSC test of the same name. Layout: producer block at kRingAlign, consumer block at
+// 2 x kRingAlign, each {head, tail, opposite_tail}.
+TEST(MpmcRing, GarbageIndexFromThePeerReadsAsFullOrEmpty) {
+  auto r = make_heap_ring<Ring>(16).value();
+  auto* raw = reinterpret_cast<std::byte*>(r.get());
+  auto* prod_tail = reinterpret_cast<std::atomic<std::uint32_t>*>(raw + kRingAlign + 4);
+  auto* cons_tail = reinterpret_cast<std::atomic<std::uint32_t>*>(raw + 2 * kRingAlign + 4);
+  std::uint32_t buf[64] = {};
+  prod_tail->store(0x40000000, std::memory_order_relaxed);  // "produced" a billion entries
+  EXPECT_LE(r->dequeue_burst(buf, 64), 16u);
+  cons_tail->store(0x7000000, std::memory_order_relaxed);
+  for (int i = 0; i < 4; ++i) EXPECT_LE(r->enqueue_burst(buf, 64), 16u);
+  EXPECT_LE(r->size_estimate(), 16u);
+}
+
+}  // namespace
+}  // namespace uplane::ring

@@ -3,6 +3,13 @@
 // (magic, version, element size, capacity), validated when another process attaches, and
 // an owning handle for rings that live on the heap.
 //
+// Trust: both sides are trusted code. The geometry (capacity, mask) is read from the shared
+// header on every call, and a distance between indices beyond the capacity reads as full
+// or empty, so a confused peer cannot make a call write past the slots through the indices;
+// a peer that rewrites the header itself is beyond what these rings defend against. Rings
+// shared with an untrusted tenant need a wrapper that keeps its own copy of the geometry and
+// validates every index it takes out (issue 6, out-of-process tenants).
+//
 // A ring is one contiguous block: [header | producer | consumer | slots], each of the first
 // three on its own 128-byte block. 128, not 64: Intel's adjacent-line prefetcher fetches
 // 64-byte lines in aligned pairs, so a producer line next to the consumer line would still
@@ -119,6 +126,17 @@ Result<HeapRing<R>> make_heap_ring(std::uint32_t capacity, A... args) {
     return r.status();
   }
   return HeapRing<R>(r.value());
+}
+
+// Free slots when `used` = head - opposite tail. A distance beyond the capacity cannot
+// happen between honest sides (a stale cached tail, or a peer that wrote garbage): it reads
+// as full, so nothing is ever written past the ring.
+UPLANE_ALWAYS_INLINE std::uint32_t room(std::uint32_t cap, std::uint32_t used) noexcept {
+  return used <= cap ? cap - used : 0;
+}
+// Entries when `dist` = opposite tail - head; beyond the capacity it reads as empty.
+UPLANE_ALWAYS_INLINE std::uint32_t filled(std::uint32_t cap, std::uint32_t dist) noexcept {
+  return dist <= cap ? dist : 0;
 }
 
 // Copies n elements between a caller's buffer and the slots, four at a time (one 32-byte

@@ -33,6 +33,7 @@ struct Deadline {
 
 TEST(RingStress, SpscKeepsOrderAcrossThreadsWithRandomBursts) {
   auto r = make_heap_ring<SpscRing<std::uint32_t>>(256).value();
+  r->park_indices_for_test(0u - kItems / 2);  // the 32-bit indices wrap mid-run
   Deadline dl;
   std::atomic<bool> timed_out{false};
   std::thread producer([&] {
@@ -74,6 +75,7 @@ TEST(RingStress, SpscKeepsOrderAcrossThreadsWithRandomBursts) {
 // value exactly once.
 void run_mpmc(Sync prod, Sync cons, int producers, int consumers) {
   auto r = make_heap_ring<MpmcRing<std::uint32_t>>(128, prod, cons).value();
+  r->park_indices_for_test(0u - kItems / 2);  // the 32-bit indices wrap mid-run
   const std::uint32_t per_producer = kItems / static_cast<std::uint32_t>(producers);
   Deadline dl;
   std::atomic<bool> stop{false};

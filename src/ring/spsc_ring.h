@@ -44,7 +44,8 @@ class SpscRing {
   // Uses a ring that another process (or thread) built at `mem` with create_in.
   static Result<SpscRing*> attach(void* mem, std::size_t bytes) {
     UPLANE_RETURN_IF_ERROR(check_ring_attach(mem, bytes, kSpscKind, sizeof(T), kHeaderBytes));
-    return static_cast<SpscRing*>(mem);
+    // The ring was built (by create_in) in this memory, perhaps by another process.
+    return std::launder(static_cast<SpscRing*>(mem));
   }
 
   SpscRing(const SpscRing&) = delete;
@@ -102,12 +103,12 @@ class SpscRing {
     const std::uint32_t cap = hdr_.capacity;
     // Relaxed: only this thread writes head.
     const std::uint32_t head = prod_.head.load(std::memory_order_relaxed);
-    std::uint32_t free = cap - (head - prod_.cached_tail);
+    std::uint32_t free = room(cap, head - prod_.cached_tail);
     if (free < n) {
       // Acquire pairs with the consumer's release store of tail in dequeue(): the consumer
       // finished reading the slots it gave back before we overwrite them.
       prod_.cached_tail = cons_.tail.load(std::memory_order_acquire);
-      free = cap - (head - prod_.cached_tail);
+      free = room(cap, head - prod_.cached_tail);
       if (free < n) {
         if (all_or_nothing || free == 0) return 0;
         n = free;
@@ -122,11 +123,11 @@ class SpscRing {
   std::uint32_t dequeue(T* out, std::uint32_t n, bool all_or_nothing) noexcept {
     // Relaxed: only this thread writes tail.
     const std::uint32_t tail = cons_.tail.load(std::memory_order_relaxed);
-    std::uint32_t avail = cons_.cached_head - tail;
+    std::uint32_t avail = filled(hdr_.capacity, cons_.cached_head - tail);
     if (avail < n) {
       // Acquire pairs with the producer's release store of head in enqueue().
       cons_.cached_head = prod_.head.load(std::memory_order_acquire);
-      avail = cons_.cached_head - tail;
+      avail = filled(hdr_.capacity, cons_.cached_head - tail);
       if (avail < n) {
         if (all_or_nothing || avail == 0) return 0;
         n = avail;

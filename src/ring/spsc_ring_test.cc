@@ -92,3 +92,25 @@ TEST(SpscRing, AttachFindsTheRingAndRejectsForeignMemory) {
 
 }  // namespace
 }  // namespace uplane::ring
+
+namespace uplane::ring {
+namespace {
+
+// A peer that scribbles on the other side's index must not make a call write or read past
+// the slots (ASan guards the heap block's end). Layout: the consumer block starts at
+// 2 x kRingAlign with `tail` first.
+TEST(SpscRing, GarbageIndexFromThePeerReadsAsFullOrEmpty) {
+  auto r = make_heap_ring<SpscRing<std::uint64_t>>(16).value();
+  auto* raw = reinterpret_cast<std::byte*>(r.get());
+  auto* cons_tail = reinterpret_cast<std::atomic<std::uint32_t>*>(raw + 2 * kRingAlign);
+  std::uint64_t buf[64] = {};
+  cons_tail->store(5000, std::memory_order_relaxed);  // "consumed" far more than was produced
+  EXPECT_EQ(r->enqueue_burst(buf, 64), 0u);
+  EXPECT_FALSE(r->enqueue_bulk(buf, 1));
+  EXPECT_EQ(r->dequeue_burst(buf, 64), 0u);
+  cons_tail->store(0u - 3, std::memory_order_relaxed);  // just behind: 3 "entries"
+  EXPECT_LE(r->dequeue_burst(buf, 64), 16u);
+}
+
+}  // namespace
+}  // namespace uplane::ring

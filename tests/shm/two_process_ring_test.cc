@@ -12,6 +12,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -72,11 +73,11 @@ int run_child(int sock) {
   if (!fwd.is_ok() || !ret.is_ok()) return 12;
   auto* report = reinterpret_cast<ChildReport*>(base);
 
-  std::uint64_t received = 0, sum = 0, misordered = 0, bad = 0, expect = 0;
+  std::uint64_t received = 0, sum = 0, misordered = 0, bad = 0, expect = 0, iterations = 0;
   std::uint32_t idx[kBurst];
   const auto start = std::chrono::steady_clock::now();
   while (received < kItems) {
-    if ((received & 0xFFFF) == 0 && timed_out(start)) break;
+    if ((++iterations & 1023) == 0 && timed_out(start)) break;
     const std::uint32_t n = fwd.value()->dequeue_burst(idx, kBurst);
     for (std::uint32_t i = 0; i < n; ++i) {
       if (!pool.value()->valid_index(idx[i])) {  // never trust an index from shared memory
@@ -91,7 +92,10 @@ int run_child(int sock) {
     }
     received += n;
     std::uint32_t sent = 0;
-    while (sent < n) sent += ret.value()->enqueue_burst(idx + sent, n - sent);
+    while (sent < n) {
+      sent += ret.value()->enqueue_burst(idx + sent, n - sent);
+      if ((++iterations & 1023) == 0 && timed_out(start)) return 13;
+    }
   }
   report->received.store(received, std::memory_order_relaxed);
   report->sum.store(sum, std::memory_order_relaxed);
@@ -122,6 +126,7 @@ void run_parent(const char* mode) {
   pid_t pid = fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the test, even if it crashes
     std::string fd_arg = std::to_string(child_sock);
     execl("/proc/self/exe", "two_process_ring_test", "--child", mode, fd_arg.c_str(), nullptr);
     _exit(127);
@@ -148,10 +153,28 @@ void run_parent(const char* mode) {
   mem::Packet* pkts[kBurst];
   std::uint32_t idx[kBurst];
   const auto start = std::chrono::steady_clock::now();
+  int child_status = 0;
+  bool child_exited = false;
+  // False once the time is up or the child has exited with an error; a child that finished
+  // cleanly lets the parent drain the return ring.
+  auto child_ok = [&] {
+    if (timed_out(start)) return false;
+    if (!child_exited && waitpid(pid, &child_status, WNOHANG) == pid) {
+      child_exited = true;
+      reaper.pid = 0;  // reaped
+    }
+    return !child_exited || (WIFEXITED(child_status) && WEXITSTATUS(child_status) == 0);
+  };
+  std::uint64_t iterations = 0;
   while (freed < kItems) {
-    ASSERT_FALSE(timed_out(start)) << "sent " << sent << ", freed " << freed;
+    if ((++iterations & 4095) == 0) {
+      ASSERT_TRUE(child_ok()) << "child gone or time up: sent " << sent << ", freed " << freed
+                              << ", child status " << child_status;
+    }
     // Give back what the child returned.
     const std::uint32_t r = ret->dequeue_burst(idx, kBurst);
+    ASSERT_FALSE(r == 0 && child_exited && ret->size_estimate() == 0)
+        << "child exited with " << sent - freed << " frames not returned";
     for (std::uint32_t i = 0; i < r; ++i) {
       ASSERT_TRUE(pool->valid_index(idx[i]));
       pkts[i] = pool->packet(idx[i]);
@@ -174,15 +197,21 @@ void run_parent(const char* mode) {
       sent_sum += seq;
     }
     std::uint32_t q = 0;
-    while (q < n) q += fwd->enqueue_burst(idx + q, n - q);
+    while (q < n) {
+      q += fwd->enqueue_burst(idx + q, n - q);
+      if (q < n && (++iterations & 4095) == 0) {
+        ASSERT_TRUE(child_ok()) << "child stopped taking frames; status " << child_status;
+      }
+    }
     sent += n;
   }
 
-  int status = 0;
-  ASSERT_EQ(waitpid(pid, &status, 0), pid);
-  reaper.pid = 0;
-  ASSERT_TRUE(WIFEXITED(status));
-  ASSERT_EQ(WEXITSTATUS(status), 0);
+  if (!child_exited) {
+    ASSERT_EQ(waitpid(pid, &child_status, 0), pid);
+    reaper.pid = 0;
+  }
+  ASSERT_TRUE(WIFEXITED(child_status));
+  ASSERT_EQ(WEXITSTATUS(child_status), 0);
   // Acquire pairs with the child's release store of done.
   ASSERT_EQ(report->done.load(std::memory_order_acquire), 1u);
   EXPECT_EQ(report->received.load(), kItems);

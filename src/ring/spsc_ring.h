@@ -99,16 +99,21 @@ class SpscRing {
     std::uint32_t cached_head = 0;  // the consumer's last view of producer.head
   };
 
+  // Both indices live in shared memory, so either may have been scribbled on by a broken
+  // peer: a distance beyond the capacity reads as full (or empty) and nothing is copied.
   std::uint32_t enqueue(const T* items, std::uint32_t n, bool all_or_nothing) noexcept {
     const std::uint32_t cap = hdr_.capacity;
     // Relaxed: only this thread writes head.
     const std::uint32_t head = prod_.head.load(std::memory_order_relaxed);
-    std::uint32_t free = room(cap, head - prod_.cached_tail);
-    if (free < n) {
+    std::uint32_t used = head - prod_.cached_tail;
+    if (UPLANE_UNLIKELY(cap - used < n || used > cap)) {
       // Acquire pairs with the consumer's release store of tail in dequeue(): the consumer
       // finished reading the slots it gave back before we overwrite them.
-      prod_.cached_tail = cons_.tail.load(std::memory_order_acquire);
-      free = room(cap, head - prod_.cached_tail);
+      const std::uint32_t tail = cons_.tail.load(std::memory_order_acquire);
+      used = head - tail;
+      if (used > cap) return 0;
+      prod_.cached_tail = tail;
+      const std::uint32_t free = cap - used;
       if (free < n) {
         if (all_or_nothing || free == 0) return 0;
         n = free;
@@ -121,13 +126,16 @@ class SpscRing {
   }
 
   std::uint32_t dequeue(T* out, std::uint32_t n, bool all_or_nothing) noexcept {
+    const std::uint32_t cap = hdr_.capacity;
     // Relaxed: only this thread writes tail.
     const std::uint32_t tail = cons_.tail.load(std::memory_order_relaxed);
-    std::uint32_t avail = filled(hdr_.capacity, cons_.cached_head - tail);
-    if (avail < n) {
+    std::uint32_t avail = cons_.cached_head - tail;
+    if (UPLANE_UNLIKELY(avail < n || avail > cap)) {
       // Acquire pairs with the producer's release store of head in enqueue().
-      cons_.cached_head = prod_.head.load(std::memory_order_acquire);
-      avail = filled(hdr_.capacity, cons_.cached_head - tail);
+      const std::uint32_t head = prod_.head.load(std::memory_order_acquire);
+      avail = head - tail;
+      if (avail > cap) return 0;
+      cons_.cached_head = head;
       if (avail < n) {
         if (all_or_nothing || avail == 0) return 0;
         n = avail;

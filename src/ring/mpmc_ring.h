@@ -134,13 +134,16 @@ class MpmcRing {
 
   static constexpr std::uint32_t kSpinsBeforeYield = 1024;
 
-  struct alignas(kRingAlign) HeadTail {
-    std::atomic<std::uint32_t> head{0};
-    std::atomic<std::uint32_t> tail{0};
+  // One side's indices. The tail, which the other side reads, has a block of its own: a
+  // reader polling it then takes away only the line this side writes once per call, not
+  // the one holding head, which this side CASes and reads on every call.
+  struct HeadTail {
+    alignas(kRingAlign) std::atomic<std::uint32_t> head{0};
     // This side's last view of the other side's tail. It only ever lags the real one, so
     // it can only understate free space (or entries); a side reads the real tail, on the
     // other side's line, only when the cached view says there is not enough.
     std::atomic<std::uint32_t> opposite_tail{0};
+    alignas(kRingAlign) std::atomic<std::uint32_t> tail{0};
   };
 
   template <Sync S>
@@ -286,7 +289,7 @@ class MpmcRing {
   HeadTail cons_;
 
  public:
-  static constexpr std::size_t kHeaderBytes = 3 * kRingAlign;
+  static constexpr std::size_t kHeaderBytes = 5 * kRingAlign;
 };
 
 }  // namespace uplane::ring

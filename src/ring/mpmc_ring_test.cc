@@ -83,14 +83,19 @@ TEST(MpmcRing, IndicesWrapPast32Bits) {
 namespace uplane::ring {
 namespace {
 
-// As the SPSC test of the same name. Layout: producer block at kRingAlign, consumer block at
-// 2 x kRingAlign, each {head, tail, opposite_tail}.
+// As the SPSC test of the same name. Layout, in kRingAlign blocks: header, producer
+// {head, opposite_tail}, producer tail, consumer {head, opposite_tail}, consumer tail.
 TEST(MpmcRing, GarbageIndexFromThePeerReadsAsFullOrEmpty) {
   auto r = make_heap_ring<Ring>(16).value();
   auto* raw = reinterpret_cast<std::byte*>(r.get());
-  auto* prod_tail = reinterpret_cast<std::atomic<std::uint32_t>*>(raw + kRingAlign + 4);
-  auto* cons_tail = reinterpret_cast<std::atomic<std::uint32_t>*>(raw + 2 * kRingAlign + 4);
+  auto* prod_tail = reinterpret_cast<std::atomic<std::uint32_t>*>(raw + 2 * kRingAlign);
+  auto* cons_tail = reinterpret_cast<std::atomic<std::uint32_t>*>(raw + 4 * kRingAlign);
   std::uint32_t buf[64] = {};
+  // First prove the offsets: a tail moved by hand is what the other side sees.
+  prod_tail->store(5, std::memory_order_relaxed);
+  ASSERT_EQ(r->dequeue_burst(buf, 64), 5u);
+  ASSERT_EQ(cons_tail->load(std::memory_order_relaxed), 5u);
+  r->park_indices_for_test(0);
   prod_tail->store(0x40000000, std::memory_order_relaxed);  // "produced" a billion entries
   EXPECT_LE(r->dequeue_burst(buf, 64), 16u);
   cons_tail->store(0x7000000, std::memory_order_relaxed);

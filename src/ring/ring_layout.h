@@ -10,10 +10,13 @@
 // shared with an untrusted tenant need a wrapper that keeps its own copy of the geometry and
 // validates every index it takes out (issue 6, out-of-process tenants).
 //
-// A ring is one contiguous block: [header | producer | consumer | slots], each of the first
-// three on its own 128-byte block. 128, not 64: Intel's adjacent-line prefetcher fetches
-// 64-byte lines in aligned pairs, so a producer line next to the consumer line would still
-// bounce between cores (DPDK pads rte_ring the same way).
+// A ring is one contiguous block: a header, then each side's state, then the slots. Each
+// side's state is two 128-byte blocks: one with what only that side touches (its cached view
+// of the other side; for MPMC also its head), one with the index the other side reads (its
+// tail, or the SPSC head). A side polling the other's index so only ever pulls away the line
+// that holds that index, never the one the owner reads and writes on every call. 128, not
+// 64: Intel's adjacent-line prefetcher fetches 64-byte lines in aligned pairs, so two
+// neighbouring lines would still bounce together (DPDK pads rte_ring the same way).
 // It holds no pointers, only free-running 32-bit indices masked at use, so a ring placed
 // in a shared Region works in every process that maps it, at any address.
 

@@ -90,13 +90,16 @@ class SpscRing {
  private:
   SpscRing() = default;
 
-  struct alignas(kRingAlign) Producer {
-    std::atomic<std::uint32_t> head{0};
-    std::uint32_t cached_tail = 0;  // the producer's last view of consumer.tail
+  // Each side's published index has a block of its own, apart from the cached copy its
+  // side reads on every call: the other side polling the index then never takes away the
+  // line with the cached copy.
+  struct Producer {
+    alignas(kRingAlign) std::atomic<std::uint32_t> head{0};
+    alignas(kRingAlign) std::uint32_t cached_tail = 0;  // the producer's last view of tail
   };
-  struct alignas(kRingAlign) Consumer {
-    std::atomic<std::uint32_t> tail{0};
-    std::uint32_t cached_head = 0;  // the consumer's last view of producer.head
+  struct Consumer {
+    alignas(kRingAlign) std::atomic<std::uint32_t> tail{0};
+    alignas(kRingAlign) std::uint32_t cached_head = 0;  // the consumer's last view of head
   };
 
   // Both indices live in shared memory, so either may have been scribbled on by a broken
@@ -158,7 +161,7 @@ class SpscRing {
   Consumer cons_;
 
  public:
-  static constexpr std::size_t kHeaderBytes = 3 * kRingAlign;
+  static constexpr std::size_t kHeaderBytes = 5 * kRingAlign;
 };
 
 }  // namespace uplane::ring

@@ -97,13 +97,18 @@ namespace uplane::ring {
 namespace {
 
 // A peer that scribbles on the other side's index must not make a call write or read past
-// the slots (ASan guards the heap block's end). Layout: the consumer block starts at
-// 2 x kRingAlign with `tail` first.
+// the slots (ASan guards the heap block's end). Layout, in kRingAlign blocks: header,
+// producer head, producer cache, consumer tail, consumer cache.
 TEST(SpscRing, GarbageIndexFromThePeerReadsAsFullOrEmpty) {
   auto r = make_heap_ring<SpscRing<std::uint64_t>>(16).value();
   auto* raw = reinterpret_cast<std::byte*>(r.get());
-  auto* cons_tail = reinterpret_cast<std::atomic<std::uint32_t>*>(raw + 2 * kRingAlign);
+  auto* cons_tail = reinterpret_cast<std::atomic<std::uint32_t>*>(raw + 3 * kRingAlign);
   std::uint64_t buf[64] = {};
+  // First prove the offset: a consumer that "took" 4 entries frees 4 slots.
+  ASSERT_EQ(r->enqueue_burst(buf, 64), 16u);
+  cons_tail->store(4, std::memory_order_relaxed);
+  ASSERT_EQ(r->enqueue_burst(buf, 64), 4u);
+  r->park_indices_for_test(0);
   cons_tail->store(5000, std::memory_order_relaxed);  // "consumed" far more than was produced
   EXPECT_EQ(r->enqueue_burst(buf, 64), 0u);           // had to look: reads as full
   std::uint32_t in = 0;

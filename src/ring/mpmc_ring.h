@@ -200,17 +200,16 @@ class MpmcRing {
       if (free < want) {
         // Acquire pairs with the consumers' release store of cons.tail in publish().
         const std::uint32_t cons_tail = cons_.tail.load(std::memory_order_acquire);
-        // Release: passes the synchronisation just acquired on to the producers that read
-        // the cached copy. Skipped when nothing moved, to keep a spinning producer's line
-        // clean.
-        if (cons_tail != old_head - used)
-          prod_.opposite_tail.store(cons_tail, std::memory_order_release);
         free = room(cap, old_head - cons_tail);
         if (want > free) want = all_or_nothing ? 0 : free;
         if (want == 0) {
           if (free_space != nullptr) *free_space = free;
           return 0;
         }
+        // Release: passes the synchronisation just acquired on to the producers that read
+        // the cached copy. Only worth a store when room will be left for the next call.
+        if (want < free && cons_tail != old_head - used)
+          prod_.opposite_tail.store(cons_tail, std::memory_order_release);
       }
       new_head = old_head + want;
       if (is_single) {
@@ -249,15 +248,16 @@ class MpmcRing {
       if (entries < want) {
         // Acquire pairs with the producers' release store of prod.tail in publish().
         const std::uint32_t prod_tail = prod_.tail.load(std::memory_order_acquire);
-        // Release: passes that synchronisation on to consumers that read the cached copy;
-        // skipped when nothing moved (a consumer spinning on an empty ring).
-        if (prod_tail != cached) cons_.opposite_tail.store(prod_tail, std::memory_order_release);
         entries = filled(hdr_.capacity, prod_tail - old_head);
         if (want > entries) want = all_or_nothing ? 0 : entries;
         if (want == 0) {
           if (available != nullptr) *available = entries;
           return 0;
         }
+        // Release: passes that synchronisation on to consumers that read the cached copy.
+        // Only worth a store when entries will be left for the next call.
+        if (want < entries && prod_tail != cached)
+          cons_.opposite_tail.store(prod_tail, std::memory_order_release);
       }
       new_head = old_head + want;
       if (is_single) {

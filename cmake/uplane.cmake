@@ -57,6 +57,8 @@ function(uplane_headers_compile_alone name)
   endif()
 endfunction()
 
+include(GoogleTest)
+
 # uplane_test(NAME SOURCES... DEPS ... LABELS ... [TIMEOUT s]): a GoogleTest binary under CTest.
 # Labels say what a test needs (STYLE.md): unit, element, golden, netns, fuzz; 'concurrent'
 # marks the tests that also run under ThreadSanitizer in CI.
@@ -64,9 +66,18 @@ function(uplane_test name)
   cmake_parse_arguments(T "" "TIMEOUT" "SOURCES;DEPS;LABELS" ${ARGN})
   add_executable(${name} ${T_SOURCES})
   target_link_libraries(${name} PRIVATE ${T_DEPS} GTest::gtest GTest::gtest_main)
-  add_test(NAME ${name} COMMAND ${name})
   if(NOT T_TIMEOUT)
     set(T_TIMEOUT 120)
   endif()
-  set_tests_properties(${name} PROPERTIES LABELS "${T_LABELS}" TIMEOUT ${T_TIMEOUT})
+  # One CTest test per GoogleTest case, so ctest's summary counts and names each of them.
+  gtest_discover_tests(${name} TEST_LIST ${name}_cases PROPERTIES TIMEOUT ${T_TIMEOUT}
+                       DISCOVERY_TIMEOUT 60)
+  # Labels are a list, which gtest_discover_tests' PROPERTIES flattens in CMake 3.25; set
+  # them from a script that runs after discovery, over the discovered cases.
+  set(_labels_script ${CMAKE_CURRENT_BINARY_DIR}/${name}_labels.cmake)
+  file(WRITE ${_labels_script}
+       "foreach(_case IN LISTS ${name}_cases)\n"
+       "  set_tests_properties(\"\${_case}\" PROPERTIES LABELS \"${T_LABELS}\")\n"
+       "endforeach()\n")
+  set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES ${_labels_script})
 endfunction()

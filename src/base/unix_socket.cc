@@ -10,29 +10,32 @@
 namespace uplane {
 namespace {
 constexpr std::size_t kMaxTag = 256;
-constexpr int kMaxFdsAccepted = 8;
+constexpr std::size_t kMaxFdsAccepted = 8;
 }  // namespace
 
-Status send_fd(int sock, int fd, std::span<const std::byte> tag) {
+Status send_fds(int sock, std::span<const int> fds, std::span<const std::byte> tag) {
   if (tag.size() > kMaxTag)
     return make_error(Errc::kInvalidArgument, "fd tag of {} bytes exceeds {}", tag.size(), kMaxTag);
+  if (fds.empty() || fds.size() > kMaxFdsAccepted)
+    return make_error(Errc::kInvalidArgument, "{} descriptors in one message, 1 to {} allowed",
+                      fds.size(), kMaxFdsAccepted);
   std::byte empty{0};
   iovec iov{};
   // A message must carry at least one byte for the ancillary data to travel with it.
   iov.iov_base = tag.empty() ? &empty : const_cast<std::byte*>(tag.data());
   iov.iov_len = tag.empty() ? 1 : tag.size();
 
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * kMaxFdsAccepted)] = {};
   msghdr msg{};
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
   msg.msg_control = control;
-  msg.msg_controllen = sizeof(control);
+  msg.msg_controllen = CMSG_SPACE(sizeof(int) * fds.size());
   cmsghdr* cm = CMSG_FIRSTHDR(&msg);
   cm->cmsg_level = SOL_SOCKET;
   cm->cmsg_type = SCM_RIGHTS;
-  cm->cmsg_len = CMSG_LEN(sizeof(int));
-  std::memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+  cm->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
+  std::memcpy(CMSG_DATA(cm), fds.data(), sizeof(int) * fds.size());
 
   ssize_t n;
   do {

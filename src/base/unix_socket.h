@@ -11,8 +11,12 @@
 
 namespace uplane {
 
-// Sends `fd` and `tag` (at most 256 bytes) as one message on a connected Unix socket.
-Status send_fd(int sock, int fd, std::span<const std::byte> tag);
+// Sends `fds` (1 to 8 descriptors) and `tag` (at most 256 bytes) as one message on a
+// connected Unix socket. The descriptors stay open here; the peer gets its own copies.
+Status send_fds(int sock, std::span<const int> fds, std::span<const std::byte> tag);
+inline Status send_fd(int sock, int fd, std::span<const std::byte> tag) {
+  return send_fds(sock, std::span<const int>(&fd, 1), tag);
+}
 
 struct ReceivedFd {
   UniqueFd fd;

@@ -48,25 +48,11 @@ TEST(UnixSocket, ClosedPeerIsAnError) {
   EXPECT_NE(got.status().message().find("closed"), std::string::npos);
 }
 
-// A zero-byte message can still carry descriptors on SOCK_SEQPACKET; they must not leak
-// behind a "peer closed" error.
+// recv_fd takes exactly one descriptor; what else arrives must be closed, not leaked.
 TEST(UnixSocket, ExtraDescriptorsAreClosedNotLeaked) {
   auto pair = socket_pair().value();
   int fds[2] = {memfd_create("a", MFD_CLOEXEC), memfd_create("b", MFD_CLOEXEC)};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(fds))] = {};
-  char byte = 'x';
-  iovec iov{&byte, 1};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof(control);
-  cmsghdr* cm = CMSG_FIRSTHDR(&msg);
-  cm->cmsg_level = SOL_SOCKET;
-  cm->cmsg_type = SCM_RIGHTS;
-  cm->cmsg_len = CMSG_LEN(sizeof(fds));
-  std::memcpy(CMSG_DATA(cm), fds, sizeof(fds));
-  ASSERT_EQ(sendmsg(pair.first.get(), &msg, 0), 1);
+  ASSERT_TRUE(send_fds(pair.first.get(), fds, {}).is_ok());
   close(fds[0]);
   close(fds[1]);
 
@@ -82,10 +68,12 @@ TEST(UnixSocket, ExtraDescriptorsAreClosedNotLeaked) {
   EXPECT_EQ(probe_after, probe_before);
 }
 
-TEST(UnixSocket, TagTooLongIsRejectedBeforeSending) {
+TEST(UnixSocket, TagTooLongOrTooManyDescriptorsAreRejectedBeforeSending) {
   auto pair = socket_pair().value();
   std::string tag(300, 'a');
   EXPECT_EQ(send_fd(pair.first.get(), 0, bytes(tag)).code(), Errc::kInvalidArgument);
+  int many[9] = {};
+  EXPECT_EQ(send_fds(pair.first.get(), many, {}).code(), Errc::kInvalidArgument);
 }
 
 }  // namespace

@@ -3,13 +3,15 @@
 # Idempotent, and quiet when everything is already there.
 #   scripts/install-deps.sh          build + tests
 #   scripts/install-deps.sh --bench  also the peers the benchmarks run beside (DPDK)
+#   scripts/install-deps.sh --fuzz   also clang and libFuzzer, for the 'fuzz' preset
 set -euo pipefail
 
 pkgs=(g++ cmake ninja-build pkg-config git libfmt-dev libgtest-dev libgmock-dev)
 for arg in "$@"; do
   case "$arg" in
     --bench) pkgs+=(dpdk-dev) ;;
-    *) echo "usage: $0 [--bench]" >&2; exit 2 ;;
+    --fuzz) pkgs+=(clang libclang-rt-14-dev) ;;
+    *) echo "usage: $0 [--bench] [--fuzz]" >&2; exit 2 ;;
   esac
 done
 

@@ -21,6 +21,12 @@ if(UPLANE_SANITIZE)
   endif()
 endif()
 
+# Fuzzing: the libraries carry libFuzzer's coverage instrumentation too, or the fuzzers
+# would only see the harness.
+if(UPLANE_FUZZ)
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()
+
 # uplane_layer(NAME SOURCES... DEPS ...): one static library per layer under src/.
 function(uplane_layer name)
   cmake_parse_arguments(L "" "" "SOURCES;DEPS" ${ARGN})
@@ -59,6 +65,9 @@ endfunction()
 
 include(GoogleTest)
 
+# Everything labelled 'concurrent', so the ThreadSanitizer build compiles only those.
+add_custom_target(concurrent_tests)
+
 # uplane_test(NAME SOURCES... DEPS ... LABELS ... [TIMEOUT s]): a GoogleTest binary under CTest.
 # Labels say what a test needs (STYLE.md): unit, element, golden, netns, fuzz; 'concurrent'
 # marks the tests that also run under ThreadSanitizer in CI.
@@ -80,4 +89,7 @@ function(uplane_test name)
        "  set_tests_properties(\"\${_case}\" PROPERTIES LABELS \"${T_LABELS}\")\n"
        "endforeach()\n")
   set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES ${_labels_script})
+  if("concurrent" IN_LIST T_LABELS)
+    add_dependencies(concurrent_tests ${name})
+  endif()
 endfunction()

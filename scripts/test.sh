@@ -13,7 +13,7 @@ jobs=$(nproc)
 
 echo "== ThreadSanitizer: concurrent tests"
 cmake --preset "${prefix}tsan" >/dev/null
-cmake --build --preset "${prefix}tsan" -j "$jobs"
+cmake --build --preset "${prefix}tsan" -j "$jobs" --target concurrent_tests
 ctest --preset "${prefix}tsan" -j "$jobs"
 
 echo "== AddressSanitizer + UBSan: all tests"

@@ -64,7 +64,13 @@ PacketPool* pool_by_id(std::uint16_t id) noexcept {
 }
 
 void free_packet(Packet* p) noexcept {
-  if (PacketPool* pool = pool_by_id(p->pool_id()); pool != nullptr) pool->free(p);
+  PacketPool* pool = pool_by_id(p->pool_id());
+  if (pool == nullptr) return;
+  if (UPLANE_LIKELY(pool->owns(p))) {
+    pool->free(p);
+  } else {
+    pool->direct_.bad_puts.fetch_add(1, std::memory_order_relaxed);
+  }
 }
 
 Result<std::unique_ptr<PacketPool>> PacketPool::create(const PoolConfig& cfg) {
@@ -186,6 +192,9 @@ Status PacketPool::init_view(std::shared_ptr<Region> region, std::uint32_t cache
   frames_ = region->base() + hdr->frames_offset;
   frame_count_ = hdr->frame_count;
   frame_shift_ = static_cast<std::uint32_t>(std::countr_zero(hdr->frame_size));
+  frames_base_ = reinterpret_cast<std::uintptr_t>(frames_);
+  frames_bytes_ = std::uintptr_t{frame_count_} << frame_shift_;
+  frame_mask_ = (std::uintptr_t{1} << frame_shift_) - 1;
   headroom_ = hdr->headroom;
   name_ = std::string(name);
   // A cache larger than a fraction of the pool would strand most frames in one thread.
@@ -246,8 +255,9 @@ bool PacketPool::get_from_ring(Packet** out, std::uint32_t n) noexcept {
   return true;
 }
 
-void PacketPool::put_to_ring(Packet* const* pkts, std::uint32_t n) noexcept {
+std::uint32_t PacketPool::put_to_ring(Packet* const* pkts, std::uint32_t n) noexcept {
   std::uint32_t idx[kMaxCacheSize];
+  std::uint32_t accepted = 0;
   for (std::uint32_t done = 0; done < n;) {
     const std::uint32_t k = std::min(n - done, kMaxCacheSize);
     std::uint32_t m = 0;
@@ -258,8 +268,10 @@ void PacketPool::put_to_ring(Packet* const* pkts, std::uint32_t n) noexcept {
     // twice; what does not fit is counted, not written past the ring.
     const std::uint32_t q = ring_->enqueue_burst(idx, m);
     if (UPLANE_UNLIKELY(q != k)) direct_.bad_puts.fetch_add(k - q, std::memory_order_relaxed);
+    accepted += q;
     done += k;
   }
+  return accepted;
 }
 
 bool PacketPool::get_slow(Packet** out, std::uint32_t n) noexcept {
@@ -284,8 +296,7 @@ bool PacketPool::get_slow(Packet** out, std::uint32_t n) noexcept {
 }
 
 void PacketPool::put_slow(Packet* const* pkts, std::uint32_t n) noexcept {
-  put_to_ring(pkts, n);
-  direct_.puts.fetch_add(n, std::memory_order_relaxed);
+  direct_.puts.fetch_add(put_to_ring(pkts, n), std::memory_order_relaxed);
 }
 
 void PacketPool::flush_excess(Cache* c) noexcept {

@@ -82,6 +82,8 @@ class PacketPool {
   // All n or none; false (and a get failure counted) when fewer than n are free.
   [[nodiscard]] bool get_bulk(Packet** out, std::uint32_t n) noexcept;
   // Gives back n frames of this pool. Each must have come from get/alloc and be put once.
+  // A pointer that is not one of this pool's frames is refused and counted (bad_puts): at
+  // once in debug builds, at the latest when it would reach the shared ring in all builds.
   void put_bulk(Packet* const* pkts, std::uint32_t n) noexcept;
 
   // --- packets (metadata reset, empty data window after `headroom` bytes) ---
@@ -153,6 +155,25 @@ class PacketPool {
     for (std::uint32_t i = 0; i < n; ++i) dst[i] = src[i];
   }
 
+  // Debug builds refuse a foreign frame on every put (STYLE.md: ownership is checked in
+  // debug builds); release builds refuse it when the cache flushes to the shared ring, so
+  // the fast path stays a plain copy. free_packet(), which routes by metadata another
+  // process can write, always checks.
+#ifdef NDEBUG
+  static constexpr bool kCheckPuts = false;
+#else
+  static constexpr bool kCheckPuts = true;
+#endif
+  // True when every pointer is the start of one of this pool's frames: one pass, one branch.
+  UPLANE_ALWAYS_INLINE bool all_owned(Packet* const* pkts, std::uint32_t n) const noexcept {
+    std::uintptr_t bad = 0;
+    for (std::uint32_t i = 0; i < n; ++i) {
+      const std::uintptr_t off = reinterpret_cast<std::uintptr_t>(pkts[i]) - frames_base_;
+      bad |= static_cast<std::uintptr_t>(off >= frames_bytes_) | (off & frame_mask_);
+    }
+    return bad == 0;
+  }
+
   // Single-writer counter bump: the owner is the only writer, readers only load.
   static UPLANE_ALWAYS_INLINE void bump(std::atomic<std::uint64_t>& c, std::uint64_t n) noexcept {
     c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
@@ -170,15 +191,20 @@ class PacketPool {
   void put_slow(Packet* const* pkts, std::uint32_t n) noexcept;
   void flush_excess(Cache* c) noexcept;
   bool get_from_ring(Packet** out, std::uint32_t n) noexcept;
+  friend void free_packet(Packet* p) noexcept;
   std::uint32_t frames_from_indices(const std::uint32_t* idx, std::uint32_t n,
                                     Packet** out) noexcept;
-  void put_to_ring(Packet* const* pkts, std::uint32_t n) noexcept;
+  // Returns how many it took; refused frames are counted in bad_puts.
+  std::uint32_t put_to_ring(Packet* const* pkts, std::uint32_t n) noexcept;
   // How many times each frame appears in the free ring and this process's caches.
   std::vector<std::uint8_t> free_counts() const;
 
   std::shared_ptr<Region> region_;
   ring::MpmcRing<std::uint32_t>* ring_ = nullptr;
   std::byte* frames_ = nullptr;
+  std::uintptr_t frames_base_ = 0;  // frames_ as an integer, for all_owned()
+  std::uintptr_t frames_bytes_ = 0;
+  std::uintptr_t frame_mask_ = 0;
   std::uint32_t frame_count_ = 0;
   std::uint32_t frame_shift_ = 0;
   std::uint32_t headroom_ = 0;
@@ -208,7 +234,7 @@ inline bool PacketPool::get_bulk(Packet** out, std::uint32_t n) noexcept {
 
 inline void PacketPool::put_bulk(Packet* const* pkts, std::uint32_t n) noexcept {
   Cache* c = cache_for_this_thread();
-  if (UPLANE_LIKELY(c != nullptr && n <= cache_size_)) {
+  if (UPLANE_LIKELY(c != nullptr && n <= cache_size_ && (!kCheckPuts || all_owned(pkts, n)))) {
     copy_frames(c->objs + c->len, pkts, n);
     c->len += n;
     bump(c->puts, n);
@@ -221,7 +247,9 @@ inline void PacketPool::put_bulk(Packet* const* pkts, std::uint32_t n) noexcept 
 // The pool registered under `id` in this process, or nullptr.
 PacketPool* pool_by_id(std::uint16_t id) noexcept;
 
-// Gives a packet back to the pool it came from (found by its pool id in this process).
+// Gives a packet back to the pool it came from, found by the pool id in its metadata. The
+// metadata may have been written by another process, so the frame must belong to that pool
+// (by address); otherwise it is refused and counted in that pool's bad_puts.
 void free_packet(Packet* p) noexcept;
 
 }  // namespace uplane::mem

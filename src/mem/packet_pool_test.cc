@@ -108,17 +108,29 @@ TEST(PacketPool, LargestCacheAbsorbsPutsUpToItsSizeBeforeFlushing) {
   EXPECT_EQ(pool->counters().bad_puts, 0u);
 }
 
-TEST(PacketPool, ForeignFramesAreRefusedAndCounted) {
-  auto pool = PacketPool::create(small(64, 0)).value();
-  auto other = PacketPool::create(small(64, 0)).value();
+class PacketPoolCaches : public ::testing::TestWithParam<std::uint32_t> {};
+INSTANTIATE_TEST_SUITE_P(WithAndWithoutCache, PacketPoolCaches, ::testing::Values(0u, 16u));
+
+TEST_P(PacketPoolCaches, ForeignFramesAreRefusedAndCounted) {
+  auto pool = PacketPool::create(small(64, GetParam())).value();
+  auto other = PacketPool::create(small(64, GetParam())).value();
   Packet* mine = pool->alloc();
   Packet* theirs = other->alloc();
   Packet* misaligned = reinterpret_cast<Packet*>(reinterpret_cast<std::byte*>(mine) + 64);
   Packet* batch[3] = {theirs, misaligned, mine};
-  pool->put_bulk(batch, 3);  // no cache: straight to the ring, each one checked
+  pool->put_bulk(batch, 3);
+  pool->flush_thread_cache();  // release builds refuse them here, debug builds at once
   EXPECT_EQ(pool->counters().bad_puts, 2u);
-  EXPECT_TRUE(pool->check_no_leaks().is_ok());
+  // free_packet routes by the pool id in the (shared, writable) metadata: a frame that
+  // claims another pool's id is refused there too.
+  reinterpret_cast<std::uint16_t*>(theirs)[2] = pool->id();  // pool_id_, after frame_index_
+  ASSERT_EQ(theirs->pool_id(), pool->id());
+  free_packet(theirs);
+  EXPECT_EQ(pool->counters().bad_puts, 3u);
+  pool->flush_thread_cache();
+  EXPECT_TRUE(pool->check_no_leaks().is_ok()) << pool->check_no_leaks().message();
   other->free(theirs);
+  other->flush_thread_cache();
   EXPECT_TRUE(other->check_no_leaks().is_ok());
 }
 

@@ -28,7 +28,7 @@ TEST(PoolStress, FramesAreNeverSharedAndAllComeBack) {
                                   .region = {.allow_hugepages = false}})
                   .value();
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  std::atomic<std::uint64_t> corrupt{0}, failures{0};
+  std::atomic<std::uint64_t> corrupt{0}, failures{0}, rounds_done{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < 3; ++t) {
     threads.emplace_back([&, t] {
@@ -49,11 +49,13 @@ TEST(PoolStress, FramesAreNeverSharedAndAllComeBack) {
           if (held[i]->data()[0] != t + 1 || held[i]->length() != 8)
             corrupt.fetch_add(1, std::memory_order_relaxed);
         pool->put_bulk(held, n);
+        rounds_done.fetch_add(1, std::memory_order_relaxed);
       }
       pool->flush_thread_cache();
     });
   }
   for (auto& th : threads) th.join();
+  EXPECT_EQ(rounds_done.load() + failures.load(), 3u * kRounds) << "deadline passed first";
   EXPECT_EQ(corrupt.load(), 0u);
   EXPECT_EQ(failures.load(), 0u);  // 3 x 64 held at most, with caches, out of 2048
   Status st = pool->check_no_leaks();

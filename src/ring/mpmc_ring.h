@@ -1,7 +1,7 @@
 #pragma once
 // MpmcRing<T>: DPDK's rte_ring algorithm for trivially copyable values.
 //
-// Producers and consumers each have a head and a tail on their own cache line. To enqueue,
+// Producers and consumers each have a head and a tail (layout in ring_layout.h). To enqueue,
 // a producer reserves slots by moving prod.head forward (a CAS when several producers may
 // race, a plain store for a single producer), copies its values into the reserved slots,
 // then waits until prod.tail reaches where its reservation began and moves prod.tail past
@@ -13,10 +13,12 @@
 // either single (SP/SC: exactly one thread) or multi (MP/MC), chosen at creation, or per
 // call through the Sync template argument, as rte_ring_sp_enqueue_bulk() does.
 //
-// One refinement over rte_ring: each side keeps, on its own line, a cached copy of the other
-// side's tail (as SpscRing does) and reads the real one only when the copy says the ring is
-// too full (or too empty) for the request. Semantics are unchanged; in steady state a call
-// touches the other side's cache line once per lap instead of on every call.
+// Two refinements over rte_ring. Each side keeps, next to its head, a cached copy of the
+// other side's tail (as SpscRing does) and reads the real one only when the copy says the
+// ring is too full (or too empty) for the request; and each side's tail, which the other
+// side polls, sits on a block of its own, away from the head the side CASes on every call.
+// Semantics are unchanged; in steady state a call touches the other side's cache line once
+// per lap instead of on every call.
 //
 // Indices are free-running uint32_t masked at use; all `capacity` slots are usable.
 
@@ -141,7 +143,8 @@ class MpmcRing {
     alignas(kRingAlign) std::atomic<std::uint32_t> head{0};
     // This side's last view of the other side's tail. It only ever lags the real one, so
     // it can only understate free space (or entries); a side reads the real tail, on the
-    // other side's line, only when the cached view says there is not enough.
+    // other side's line, only when the cached view says there is not enough. Refreshed
+    // whenever a side reads a tail that moved, so it never lags by more than the capacity.
     std::atomic<std::uint32_t> opposite_tail{0};
     alignas(kRingAlign) std::atomic<std::uint32_t> tail{0};
   };
@@ -200,16 +203,32 @@ class MpmcRing {
       if (free < want) {
         // Acquire pairs with the consumers' release store of cons.tail in publish().
         const std::uint32_t cons_tail = cons_.tail.load(std::memory_order_acquire);
-        free = room(cap, old_head - cons_tail);
+        const std::uint32_t dist = old_head - cons_tail;
+        if (UPLANE_UNLIKELY(dist > cap)) {
+          // Our head is stale (other producers moved it on and the consumers followed past
+          // our view of it): reload and try again, as a failed CAS would. With a head that
+          // did not move, the tail is garbage: that reads as full.
+          if (!is_single) {
+            const std::uint32_t now = prod_.head.load(std::memory_order_acquire);
+            if (now != old_head) {
+              old_head = now;
+              continue;
+            }
+          }
+          free = 0;
+        } else {
+          free = cap - dist;
+          // Release: passes the synchronisation just acquired on to the producers that
+          // read the cached copy. Stored whenever it moved, so the copy never lags head by
+          // more than the capacity (a copy 2^32 behind would look current again).
+          if (cons_tail != old_head - used)
+            prod_.opposite_tail.store(cons_tail, std::memory_order_release);
+        }
         if (want > free) want = all_or_nothing ? 0 : free;
         if (want == 0) {
           if (free_space != nullptr) *free_space = free;
           return 0;
         }
-        // Release: passes the synchronisation just acquired on to the producers that read
-        // the cached copy. Only worth a store when room will be left for the next call.
-        if (want < free && cons_tail != old_head - used)
-          prod_.opposite_tail.store(cons_tail, std::memory_order_release);
       }
       new_head = old_head + want;
       if (is_single) {
@@ -248,16 +267,29 @@ class MpmcRing {
       if (entries < want) {
         // Acquire pairs with the producers' release store of prod.tail in publish().
         const std::uint32_t prod_tail = prod_.tail.load(std::memory_order_acquire);
-        entries = filled(hdr_.capacity, prod_tail - old_head);
+        const std::uint32_t dist = prod_tail - old_head;
+        if (UPLANE_UNLIKELY(dist > hdr_.capacity)) {
+          // A stale head (reload and try again) or a garbage tail (reads as empty); see
+          // enqueue().
+          if (!is_single) {
+            const std::uint32_t now = cons_.head.load(std::memory_order_acquire);
+            if (now != old_head) {
+              old_head = now;
+              continue;
+            }
+          }
+          entries = 0;
+        } else {
+          entries = dist;
+          // Release: passes that synchronisation on to consumers that read the cached copy;
+          // stored whenever it moved (see enqueue()).
+          if (prod_tail != cached) cons_.opposite_tail.store(prod_tail, std::memory_order_release);
+        }
         if (want > entries) want = all_or_nothing ? 0 : entries;
         if (want == 0) {
           if (available != nullptr) *available = entries;
           return 0;
         }
-        // Release: passes that synchronisation on to consumers that read the cached copy.
-        // Only worth a store when entries will be left for the next call.
-        if (want < entries && prod_tail != cached)
-          cons_.opposite_tail.store(prod_tail, std::memory_order_release);
       }
       new_head = old_head + want;
       if (is_single) {

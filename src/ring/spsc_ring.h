@@ -1,12 +1,14 @@
 #pragma once
 // SpscRing<T>: a single-producer, single-consumer ring of trivially copyable values.
 //
-// Each side owns one cache line: the producer's holds `head` (next slot to write) and its
-// cached copy of the consumer's `tail`; the consumer's holds `tail` and its cached copy of
-// `head`. A side reads the other's index only when its cached copy says the ring looks full
-// (or empty), so in steady state a burst touches the other side's line once per lap instead
-// of once per call — the reason this ring beats a ring that must read both indices on every
-// call (rigtorp's SPSCQueue, netmap's cached head/tail).
+// The producer publishes `head` (next slot to write) and keeps a cached copy of the
+// consumer's `tail`; the consumer publishes `tail` and keeps a cached copy of `head`. A side
+// reads the other's index only when its cached copy says the ring looks full (or empty), so
+// in steady state a burst touches the other side's line once per lap instead of once per
+// call — the reason this ring beats a ring that must read both indices on every call
+// (rigtorp's SPSCQueue, netmap's cached head/tail). Each published index and each cached
+// copy has a 128-byte block of its own (ring_layout.h): the other side polling an index
+// never takes away the line holding the copy (measured: docs/performance.md).
 //
 // Indices are free-running uint32_t, masked at use: head - tail is the fill level even
 // across wrap-around. Exactly one thread (in any process) may produce and one may consume.

@@ -97,7 +97,8 @@ void walk_frame(Bytes b, int depth) {
       mine->checksum = be16_t::from_raw(0);
       check(patched == ipv4_header_checksum(*mine));
     }
-    if (!ip->is_fragment() || ip->fragment_offset() == 0) walk_l4(ip->protocol, rest.subspan(hl), depth);
+    if (!ip->is_fragment() || ip->fragment_offset() == 0)
+      walk_l4(ip->protocol, rest.subspan(hl), depth);
   } else if (type == kEtherTypeIpv6) {
     const Ipv6* ip6 = ipv6_header(rest);
     check_inside(ip6, rest);

@@ -144,7 +144,11 @@ class MpmcRing {
     // This side's last view of the other side's tail. It only ever lags the real one, so
     // it can only understate free space (or entries); a side reads the real tail, on the
     // other side's line, only when the cached view says there is not enough. Refreshed
-    // whenever a side reads a tail that moved, so it never lags by more than the capacity.
+    // whenever a side reads a tail that moved. On a single-threaded side it so never lags
+    // head by more than the capacity. On a multi-threaded side a thread that stalls between
+    // reading the tail and storing it can put back an older value: harmless (the next short
+    // call refreshes it) unless the stall lasts about 2^32 operations, when the old value
+    // would look current again -- the same wrap-around limit rte_ring's head CAS has.
     std::atomic<std::uint32_t> opposite_tail{0};
     alignas(kRingAlign) std::atomic<std::uint32_t> tail{0};
   };
@@ -184,6 +188,14 @@ class MpmcRing {
                         std::uint32_t* free_space) noexcept {
     const bool is_single = single<S>(hdr_.prod_single != 0);
     const std::uint32_t cap = hdr_.capacity;
+    if (UPLANE_UNLIKELY(n == 0)) {
+      // Nothing to reserve. Going through the CAS and publish() with an empty reservation
+      // could move tail back under a producer that published meanwhile.
+      if (free_space != nullptr)
+        *free_space = room(cap, prod_.head.load(std::memory_order_acquire) -
+                                    cons_.tail.load(std::memory_order_acquire));
+      return 0;
+    }
     // Acquire on every load of head (here and on CAS failure) keeps the loads of the
     // consumer tail after it; DPDK uses an acquire fence for the same purpose. A tail read
     // before a newer head would understate how full the ring is.
@@ -237,8 +249,11 @@ class MpmcRing {
         break;
       }
       // Head only reserves slots; what is written into them is published by the release
-      // store of tail. On failure old_head is reloaded; acquire as above.
-      if (prod_.head.compare_exchange_weak(old_head, new_head, std::memory_order_acquire,
+      // store of tail. acq_rel on success: a producer that later reads this head also sees
+      // a consumer tail at least as new as the one this reservation was sized against, so a
+      // stale-looking distance really means a garbage index (free on x86, needed on weaker
+      // models). On failure old_head is reloaded; acquire as above.
+      if (prod_.head.compare_exchange_weak(old_head, new_head, std::memory_order_acq_rel,
                                            std::memory_order_acquire))
         break;
     }
@@ -252,6 +267,12 @@ class MpmcRing {
   std::uint32_t dequeue(T* out, std::uint32_t n, bool all_or_nothing,
                         std::uint32_t* available) noexcept {
     const bool is_single = single<S>(hdr_.cons_single != 0);
+    if (UPLANE_UNLIKELY(n == 0)) {  // as in enqueue()
+      if (available != nullptr)
+        *available = filled(hdr_.capacity, prod_.tail.load(std::memory_order_acquire) -
+                                               cons_.head.load(std::memory_order_acquire));
+      return 0;
+    }
     // Acquire: keeps the loads of prod.tail after this one (see enqueue()).
     std::uint32_t old_head = cons_.head.load(std::memory_order_acquire);
     std::uint32_t new_head;
@@ -298,7 +319,7 @@ class MpmcRing {
         break;
       }
       // Reserves entries; orders as in enqueue().
-      if (cons_.head.compare_exchange_weak(old_head, new_head, std::memory_order_acquire,
+      if (cons_.head.compare_exchange_weak(old_head, new_head, std::memory_order_acq_rel,
                                            std::memory_order_acquire))
         break;
     }

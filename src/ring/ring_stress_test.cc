@@ -88,7 +88,8 @@ void run_mpmc(Sync prod, Sync cons, int producers, int consumers) {
       std::uint32_t buf[32];
       std::uint32_t next = 0;
       while (next < per_producer && !stop.load(std::memory_order_relaxed)) {
-        std::uint32_t n = std::min<std::uint32_t>(1 + rng() % 32, per_producer - next);
+        // Empty calls too: they must not disturb the others' reservations.
+        std::uint32_t n = std::min<std::uint32_t>(rng() % 33, per_producer - next);
         for (std::uint32_t i = 0; i < n; ++i)
           buf[i] = (static_cast<std::uint32_t>(p) << 24) | (next + i);
         const std::uint32_t moved =
@@ -113,7 +114,7 @@ void run_mpmc(Sync prod, Sync cons, int producers, int consumers) {
       std::uint32_t buf[32];
       while (consumed.load(std::memory_order_relaxed) < total &&
              !stop.load(std::memory_order_relaxed)) {
-        std::uint32_t want = 1 + rng() % 32;
+        std::uint32_t want = rng() % 33;  // 0 included, as for the producers
         std::uint32_t got =
             (rng() & 1) ? r->dequeue_burst(buf, want) : (r->dequeue_bulk(buf, want) ? want : 0);
         for (std::uint32_t i = 0; i < got; ++i) {

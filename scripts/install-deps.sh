@@ -6,7 +6,8 @@
 #   scripts/install-deps.sh --fuzz   also clang and libFuzzer, for the 'fuzz' preset
 set -euo pipefail
 
-pkgs=(g++ cmake ninja-build pkg-config git libfmt-dev libgtest-dev libgmock-dev)
+pkgs=(g++ cmake ninja-build pkg-config git libfmt-dev libgtest-dev libgmock-dev libcli11-dev
+      libpcap-dev python3)
 for arg in "$@"; do
   case "$arg" in
     --bench) pkgs+=(dpdk-dev) ;;

@@ -94,6 +94,22 @@ class alignas(64) Packet {
     return true;
   }
 
+  // Makes this packet a copy of `src`: the same data at the same offset in the frame, and
+  // every annotation; identity (pool, frame index) stays. False (no change) when src's data
+  // does not fit this frame.
+  [[nodiscard]] bool copy_from(const Packet& src) noexcept {
+    if (std::uint32_t{src.data_off_} + src.length_ > frame_size()) return false;
+    const std::uint32_t index = frame_index_;
+    const std::uint16_t pool = pool_id_;
+    const std::uint8_t shift = frame_shift_;
+    std::memcpy(static_cast<void*>(this), &src, sizeof(Packet));
+    frame_index_ = index;
+    pool_id_ = pool;
+    frame_shift_ = shift;
+    if (length_ != 0) std::memcpy(data(), src.data(), length_);
+    return true;
+  }
+
   // --- identity (set by the pool, read-only to everyone else) ---
   std::uint32_t frame_index() const noexcept { return frame_index_; }
   std::uint16_t pool_id() const noexcept { return pool_id_; }

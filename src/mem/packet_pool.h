@@ -108,6 +108,8 @@ class PacketPool {
   }
   // True when p points at the start of one of this pool's frames.
   bool owns(const Packet* p) const noexcept;
+  // True when every one of the n pointers is the start of one of this pool's frames.
+  bool owns_all(Packet* const* pkts, std::uint32_t n) const noexcept { return all_owned(pkts, n); }
 
   std::uint16_t id() const noexcept { return id_; }
   const std::string& name() const noexcept { return name_; }

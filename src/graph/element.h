@@ -104,6 +104,9 @@ struct ElementSpec {
   std::string_view processing = "a/a";  // see the top of this file
   std::string_view flow = "x/x";        // see the top of this file
   int configure_phase = kConfigurePhaseDefault;  // lower configures first
+  // Safe to be pushed into, or pulled from, by several worker threads at once (Queue).
+  // The Router warns when any other element is reached from tasks on two threads.
+  bool thread_safe = false;
 };
 
 enum class Processing : std::uint8_t { kAgnostic, kPush, kPull };

@@ -341,12 +341,44 @@ Status Router::initialize_all() {
       return st;
     }
   }
+  if (options_.threads > 1) warn_about_shared_elements();
   for (Element* e : order) {
     add_standard_handlers(e);
     e->add_handlers();
   }
   add_router_handlers();
   return {};
+}
+
+// Which threads run each element: a task's thread runs everything it reaches by pushing
+// downstream and by pulling upstream. An element reached from two threads needs to be
+// thread-safe (a Queue); anything else is a race, which Click also allows silently.
+void Router::warn_about_shared_elements() {
+  std::vector<std::uint64_t> threads(elements_.size(), 0);  // bit t: thread t reaches it
+  for (const auto& t : tasks_) {
+    const std::uint64_t bit = std::uint64_t{1} << (t->home_thread() % 64);
+    std::vector<Element*> stack{t->element()};
+    std::vector<bool> seen(elements_.size(), false);
+    while (!stack.empty()) {
+      Element* e = stack.back();
+      stack.pop_back();
+      if (seen[static_cast<std::size_t>(e->eindex_)]) continue;
+      seen[static_cast<std::size_t>(e->eindex_)] = true;
+      threads[static_cast<std::size_t>(e->eindex_)] |= bit;
+      for (const auto& o : e->outputs_)
+        if (o.processing == Processing::kPush && o.peer != nullptr) stack.push_back(o.peer);
+      for (const auto& i : e->inputs_)
+        if (i.processing == Processing::kPull && i.peer != nullptr) stack.push_back(i.peer);
+    }
+  }
+  for (std::size_t i = 0; i < elements_.size(); ++i) {
+    const std::uint64_t t = threads[i];
+    if ((t & (t - 1)) != 0 && !elements_[i]->spec_->thread_safe)
+      UPLANE_LOG(kWarn,
+                 "{}{}: run by more than one worker thread without a Queue between them; "
+                 "packets may race (assign its tasks with StaticThreadSched)",
+                 where(elements_[i]->landmark_), elements_[i]->declaration());
+  }
 }
 
 Element* Router::find(std::string_view name) const noexcept {

@@ -109,6 +109,7 @@ class Router {
   void add_standard_handlers(Element* e);
   void add_router_handlers();
   void cleanup_all() noexcept;
+  void warn_about_shared_elements();
   bool drained(std::vector<std::uint64_t>& last_work, std::vector<std::uint64_t>& last_passes);
 
   RouterOptions options_;

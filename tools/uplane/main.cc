@@ -18,9 +18,11 @@
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
+#include "base/log.h"
 #include "graph/config.h"
 #include "graph/router.h"
 
@@ -148,7 +150,15 @@ int main(int argc, char** argv) {
   auto* graph = app.add_subcommand("graph", "Print the elaborated graph as Graphviz DOT");
   graph->add_option("CONFIG", graph_config, "Configuration file")->required();
 
+  bool verbose = false;
+  app.add_flag("-v,--verbose", verbose, "Log what the router sets up (as UPLANE_LOG=info)");
   CLI11_PARSE(app, argc, argv);
+  // Quiet by default: warnings and errors only, unless UPLANE_LOG says otherwise.
+  if (verbose) {
+    uplane::set_log_level(uplane::LogLevel::kInfo);
+  } else if (std::getenv("UPLANE_LOG") == nullptr) {
+    uplane::set_log_level(uplane::LogLevel::kWarn);
+  }
 
   if (*check) {
     auto r = build(check_config, 1, true);

@@ -149,10 +149,10 @@ struct Rate {
 template <class T>
 struct ArgParser;
 
-#define UPLANE_DECLARE_ARG_PARSER(T)                                     \
-  template <>                                                           \
-  struct ArgParser<T> {                                                 \
-    static std::string parse(std::string_view text, T& out);            \
+#define UPLANE_DECLARE_ARG_PARSER(T)                         \
+  template <>                                                \
+  struct ArgParser<T> {                                      \
+    static std::string parse(std::string_view text, T& out); \
   }
 UPLANE_DECLARE_ARG_PARSER(bool);
 UPLANE_DECLARE_ARG_PARSER(std::int8_t);
@@ -269,8 +269,7 @@ class Args {
     return false;
   }
   void fail_parse(std::string_view keyword, std::string_view text, std::string_view why);
-  void fail_range(std::string_view keyword, std::string_view text, long double lo,
-                  long double hi);
+  void fail_range(std::string_view keyword, std::string_view text, long double lo, long double hi);
 
   template <class T>
   Args& read(std::string_view keyword, T& out, unsigned flags) {

@@ -1,7 +1,7 @@
 // A stateless firewall: IPFilter rules over the IPv4 traffic of a capture.
 //
 // Run from the repository root:
-//   uplane run -h fw.count -h pass.count -h ip.drops examples/firewall.click
+//   uplane run -h pass.count -h ip.drops -h fw.drop_reasons examples/firewall.click
 // Packets the rules allow are written to $OUT.
 
 define($OUT /tmp/uplane-firewall-out.pcap);

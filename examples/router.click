@@ -5,7 +5,7 @@
 //   interface 1: 192.168.1.1/24, 00:00:c0:a8:01:01, reads examples/data/router-in1.pcap
 //
 // Run from the repository root:
-//   uplane run -h c0.count -h rt.drops examples/router.click
+//   uplane run -h dump0.count -h dump1.count -h rt.drop_reasons examples/router.click
 // What leaves each interface is written to $OUT0 and $OUT1.
 
 define($OUT0 /tmp/uplane-router-out0.pcap, $OUT1 /tmp/uplane-router-out1.pcap);
@@ -19,8 +19,8 @@ c1 :: Classifier(12/0806 20/0001, 12/0806 20/0002, 12/0800, -);
 in0 -> c0;
 in1 -> c1;
 
-out0 :: Queue(200) -> ToDump($OUT0);
-out1 :: Queue(200) -> ToDump($OUT1);
+out0 :: Queue(200) -> dump0 :: ToDump($OUT0);
+out1 :: Queue(200) -> dump1 :: ToDump($OUT1);
 
 // ARP: answer for our own addresses; learn next hops from replies.
 c0[0] -> ARPResponder(10.0.0.1 00:00:0a:00:00:01) -> out0;

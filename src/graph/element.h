@@ -172,7 +172,8 @@ class Element {
   // Before destruction (also after a failed initialize): free every packet still held.
   virtual void cleanup() noexcept {}
   // Adds this class's handlers (add_read_handler ...). The Router adds Click's standard
-  // ones (class, name, config, ports, handlers) and "drops".
+  // ones (class, name, config, ports, handlers) and "drop_reasons" (each DropReason
+  // counted, one "reason count" line each).
   virtual void add_handlers() {}
 
   // --- the data path, on the element's worker thread ---

@@ -491,7 +491,7 @@ void Router::add_standard_handlers(Element* e) {
       },
       true);
   e->add_read_handler(
-      "drops",
+      "drop_reasons",
       [e] {
         std::string s;
         for (int r = 0; r < static_cast<int>(DropReason::kCount); ++r) {

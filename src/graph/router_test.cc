@@ -323,7 +323,7 @@ TEST(Router, SplitsBatchesByVerdict) {
   ASSERT_TRUE(r2.is_ok()) << r2.status().message();
   ASSERT_TRUE((*r2)->run().is_ok());
   EXPECT_EQ(*(*r2)->read_handler("even.count"), "32\n");
-  EXPECT_EQ(*(*r2)->read_handler("x.drops"), "filtered 32\n");
+  EXPECT_EQ(*(*r2)->read_handler("x.drop_reasons"), "filtered 32\n");
   EXPECT_TRUE((*r2)->cleanup_and_check_leaks().is_ok());
 }
 

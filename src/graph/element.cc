@@ -60,12 +60,13 @@ void Element::output_push_one(int port, Packet* p) noexcept {
 }
 
 void Element::drop(Packet* p, DropReason r) noexcept {
-  drops_[static_cast<int>(r)].add();
+  // Drops are off the fast path and may come from several threads (a shared Queue).
+  drops_[static_cast<int>(r)].add_shared();
   mem::free_packet(p);
 }
 
 void Element::drop_batch(Batch& b, DropReason r) noexcept {
-  drops_[static_cast<int>(r)].add(b.size());
+  drops_[static_cast<int>(r)].add_shared(b.size());
   free_batch(b);
 }
 

@@ -128,6 +128,9 @@ class Counter64 {
   void add(std::uint64_t n = 1) noexcept {
     v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
   }
+  // For counters that several threads bump (drops at a Queue pushed from two workers):
+  // an atomic RMW, no lost increments. Relaxed: a count orders nothing.
+  void add_shared(std::uint64_t n = 1) noexcept { v_.fetch_add(n, std::memory_order_relaxed); }
   std::uint64_t get() const noexcept { return v_.load(std::memory_order_relaxed); }
   void reset() noexcept { v_.store(0, std::memory_order_relaxed); }
 
@@ -227,6 +230,10 @@ class Element {
   }
   // Frees p and counts the reason.
   void drop(Packet* p, DropReason r) noexcept;
+  // Counts n drops that have no packet to free (a clone or allocation that failed).
+  void count_drop(DropReason r, std::uint64_t n = 1) noexcept {
+    drops_[static_cast<int>(r)].add_shared(n);
+  }
   // Frees every packet of the batch, counting each; the batch ends empty.
   void drop_batch(Batch& b, DropReason r) noexcept;
   // Port{port} when that output exists, else a drop for `r` (optional outputs in Click,

@@ -119,6 +119,8 @@ class alignas(64) Packet {
   void set_input_port(std::uint16_t p) noexcept { input_port_ = p; }
   std::uint16_t tenant() const noexcept { return tenant_; }
   void set_tenant(std::uint16_t t) noexcept { tenant_ = t; }
+  // Arrival time in nanoseconds since the Unix epoch (CLOCK_REALTIME, as pcap records
+  // it); 0 when unknown.
   std::uint64_t timestamp_ns() const noexcept { return timestamp_ns_; }
   void set_timestamp_ns(std::uint64_t t) noexcept { timestamp_ns_ = t; }
 

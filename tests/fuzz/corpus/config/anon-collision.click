@@ -1,0 +1,1 @@
+Idle -> Counter -> Discard; Counter@2 :: Idle;

@@ -1,0 +1,2 @@
+elementclass Foo { input -> Counter -> output }
+Idle -> Foo -> { input -> X -> output } -> Discard;

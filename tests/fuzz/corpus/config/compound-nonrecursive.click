@@ -1,0 +1,2 @@
+elementclass Queue { input -> Queue(5) -> output }
+Idle -> Queue -> Discard;

@@ -1,0 +1,5 @@
+elementclass Outer {
+  elementclass Helper { input -> Counter -> output }
+  input -> Helper -> output
+}
+Idle -> Outer -> Helper -> Discard;

@@ -1,0 +1,2 @@
+a, b, c :: Queue(10);
+x :: Idle -> a;

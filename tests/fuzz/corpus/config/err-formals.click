@@ -1,0 +1,1 @@
+elementclass F { K $a, $b | }

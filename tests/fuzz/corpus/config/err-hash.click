@@ -1,0 +1,2 @@
+a :: X;
+# a comment?

@@ -1,0 +1,3 @@
+elementclass F {
+  output -> input
+}

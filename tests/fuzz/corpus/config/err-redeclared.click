@@ -1,0 +1,3 @@
+a :: Counter;
+
+  a :: Queue;

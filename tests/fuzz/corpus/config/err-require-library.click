@@ -1,0 +1,1 @@
+require(library other.click)

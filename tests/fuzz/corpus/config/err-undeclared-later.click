@@ -1,0 +1,2 @@
+Idle -> b;
+b :: Counter;

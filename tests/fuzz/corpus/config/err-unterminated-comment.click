@@ -1,0 +1,1 @@
+a :: X; /* never closed

@@ -1,0 +1,2 @@
+elementclass F {
+  input -> output

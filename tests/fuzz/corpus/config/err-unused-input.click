@@ -1,0 +1,2 @@
+elementclass F { input -> c :: Counter -> output }
+f :: F; f -> Discard;

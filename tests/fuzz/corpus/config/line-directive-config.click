@@ -1,0 +1,3 @@
+m :: Message(
+# 100 "foobar.click"
+"test");

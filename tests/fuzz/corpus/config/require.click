@@ -1,0 +1,2 @@
+require(package "uplane-ip", fastclassifier);
+require(compact_config)

@@ -127,7 +127,7 @@ TEST(ARPResponder, UnansweredPacketsGoToOutput1) {
   EXPECT_EQ(h.sink("other")[2].bytes, ip);
   EXPECT_EQ(h.sink("other")[3].bytes, bad_hlen);
   EXPECT_EQ(h.sink("other")[4].bytes, runt(41));
-  EXPECT_EQ(h.read("a.drops"), "");
+  EXPECT_EQ(h.read("a.drop_reasons"), "");
 }
 
 TEST(ARPResponder, PullInputWithPushOutput1) {
@@ -168,7 +168,7 @@ TEST(ARPResponder, WithoutOutput1UnansweredPacketsAreDroppedByReason) {
   EXPECT_EQ(h.drops("a", DropReason::kTooShort), 7u);
   EXPECT_EQ(h.drops("a", DropReason::kBadHeader), 5u);
   EXPECT_EQ(h.drops("a", DropReason::kFiltered), 3u);
-  EXPECT_EQ(h.read("a.drops"), "too_short 7\nbad_header 5\nfiltered 3\n");
+  EXPECT_EQ(h.read("a.drop_reasons"), "too_short 7\nbad_header 5\nfiltered 3\n");
 }
 
 TEST(ARPResponder, AddAndRemoveHandlers) {

@@ -232,8 +232,11 @@ TEST(ClassifyProgram, OptimizedEqualsPlainEqualsEvaluation) {
     }
     // Every jump goes forward.
     for (std::size_t i = 0; i < opt.insns().size(); ++i) {
-      for (std::int32_t j : {opt.insns()[i].yes, opt.insns()[i].no})
-        if (!is_result_jump(j)) EXPECT_GT(j, static_cast<std::int32_t>(i));
+      for (std::int32_t j : {opt.insns()[i].yes, opt.insns()[i].no}) {
+        if (!is_result_jump(j)) {
+          EXPECT_GT(j, static_cast<std::int32_t>(i));
+        }
+      }
     }
   }
 }

@@ -125,12 +125,20 @@ Status Router::build(const FlatConfig& config, RouterOptions options) {
   }
 
   // 2. Count ports from the connections and check them against each spec.
+  // A port beyond the class's count is reported where the connection using it is written.
   std::vector<int> nin(elements_.size(), 0), nout(elements_.size(), 0);
+  std::vector<const Landmark*> in_at(elements_.size()), out_at(elements_.size());
   for (const ConnectionDecl& c : config.connections) {
     if (c.from >= elements_.size() || c.to >= elements_.size())
       return make_error(Errc::kInvalidArgument, "{}connection names no element", where(c.where));
-    nout[c.from] = std::max<int>(nout[c.from], static_cast<int>(c.from_port) + 1);
-    nin[c.to] = std::max<int>(nin[c.to], static_cast<int>(c.to_port) + 1);
+    if (static_cast<int>(c.from_port) + 1 > nout[c.from]) {
+      nout[c.from] = static_cast<int>(c.from_port) + 1;
+      out_at[c.from] = &c.where;
+    }
+    if (static_cast<int>(c.to_port) + 1 > nin[c.to]) {
+      nin[c.to] = static_cast<int>(c.to_port) + 1;
+      in_at[c.to] = &c.where;
+    }
   }
   for (std::size_t i = 0; i < elements_.size(); ++i) {
     Element& e = *elements_[i];
@@ -152,12 +160,12 @@ Status Router::build(const FlatConfig& config, RouterOptions options) {
     };
     if (ni > pc.inputs.max)
       return make_error(Errc::kInvalidArgument, "{}'{}' has no input {} ({} takes {})",
-                        where(e.landmark_), e.declaration(), ni - 1, e.class_name(),
-                        range(pc.inputs, "input"));
+                        where(in_at[i] != nullptr ? *in_at[i] : e.landmark_), e.declaration(),
+                        ni - 1, e.class_name(), range(pc.inputs, "input"));
     if (no > pc.outputs.max)
       return make_error(Errc::kInvalidArgument, "{}'{}' has no output {} ({} takes {})",
-                        where(e.landmark_), e.declaration(), no - 1, e.class_name(),
-                        range(pc.outputs, "output"));
+                        where(out_at[i] != nullptr ? *out_at[i] : e.landmark_), e.declaration(),
+                        no - 1, e.class_name(), range(pc.outputs, "output"));
     e.inputs_.assign(static_cast<std::size_t>(ni), Element::PortInfo{});
     e.outputs_.assign(static_cast<std::size_t>(no), Element::PortInfo{});
   }

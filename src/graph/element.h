@@ -272,8 +272,8 @@ class Element {
 
 // Frees every packet of a batch to its pool; the batch ends empty.
 void free_batch(Batch& b) noexcept;
-// A copy of p (data window at the same offset, every annotation) from `pool`, or nullptr
-// when the pool is empty.
+// A copy of p (data window at the same offset, the headroom bytes in front of it, every
+// annotation) from `pool`, or nullptr when the pool is empty.
 Packet* copy_packet(mem::PacketPool& pool, const Packet& p) noexcept;
 
 // SimpleElement<T>: an element written as `Verdict process(Packet&) noexcept` gets push

@@ -94,9 +94,9 @@ class alignas(64) Packet {
     return true;
   }
 
-  // Makes this packet a copy of `src`: the same data at the same offset in the frame, and
-  // every annotation; identity (pool, frame index) stays. False (no change) when src's data
-  // does not fit this frame.
+  // Makes this packet a copy of `src`: the same data at the same offset in the frame, the
+  // headroom bytes in front of it, and every annotation; identity (pool, frame index)
+  // stays. False (no change) when src's data does not fit this frame.
   [[nodiscard]] bool copy_from(const Packet& src) noexcept {
     if (std::uint32_t{src.data_off_} + src.length_ > frame_size()) return false;
     const std::uint32_t index = frame_index_;
@@ -106,7 +106,10 @@ class alignas(64) Packet {
     frame_index_ = index;
     pool_id_ = pool;
     frame_shift_ = shift;
-    if (length_ != 0) std::memcpy(data(), src.data(), length_);
+    // The headroom too: a Click clone shares the original's buffer, so what a later push
+    // (Unstrip) uncovers on a copy must be the original's bytes, not the frame's old ones.
+    const std::uint32_t head = src.headroom();
+    if (head + length_ != 0) std::memcpy(data() - head, src.data() - head, head + length_);
     return true;
   }
 

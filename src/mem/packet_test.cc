@@ -108,6 +108,27 @@ TEST_F(PacketTest, AssignCopiesAndRejectsWhatCannotFit) {
   EXPECT_EQ(std::memcmp(p_->data(), msg, sizeof(msg)), 0);
 }
 
+TEST_F(PacketTest, CopyKeepsTheBytesInFrontOfTheData) {
+  // A packet whose Ethernet header was pulled off: a copy must uncover the same header.
+  std::uint8_t* frame = p_->put(60);
+  ASSERT_NE(frame, nullptr);
+  for (int i = 0; i < 60; ++i) frame[i] = static_cast<std::uint8_t>(i);
+  ASSERT_TRUE(p_->pull(14));
+  p_->set_paint(7);
+  Packet* c = pool_->alloc();
+  ASSERT_NE(c, nullptr);
+  std::memset(c->data() - c->headroom(), 0xee, c->headroom() + 100);  // stale frame bytes
+  ASSERT_TRUE(c->copy_from(*p_));
+  EXPECT_EQ(c->pool_id(), pool_->id());
+  EXPECT_NE(c->frame_index(), p_->frame_index());
+  EXPECT_EQ(c->length(), 46u);
+  EXPECT_EQ(c->paint(), 7);
+  std::uint8_t* head = c->push(14);
+  ASSERT_NE(head, nullptr);
+  for (int i = 0; i < 60; ++i) EXPECT_EQ(head[i], i) << "byte " << i;
+  pool_->free(c);
+}
+
 TEST_F(PacketTest, ResetClearsAnnotations) {
   p_->set_paint(3);
   p_->set_dst_ip_anno_raw(0x0100000a);

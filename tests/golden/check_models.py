@@ -12,6 +12,7 @@ is what Click would do. Exit status 1 on any mismatch. Standard library only.
 """
 
 import os
+import re
 import struct
 import sys
 
@@ -331,6 +332,88 @@ def model_ip_router():
         "out1.pcap#2": [ether(h1, if1, 0x0800, p) for p in frags],
         "out1.pcap#4": [ether(h1, if1, 0x0800, dec_ttl(f[13][14:]))],
     }
+
+
+def model_ip_annotations():
+    """setipchecksum.cc on the header MarkIPHeader(14) marked (dropped when IHL < 5 or the
+    header is longer than the packet); then LinearIPLookup on the destination IP annotation,
+    set from bytes 16-19 (GetIPAddress(16)), the marked header's source (GetIPAddress(IP
+    src)) or a constant (SetIPAddress); Unstrip(14) brings back the frame's own header."""
+    routes = [("10.0.1.0/24", None, 0), ("10.0.2.0/24", None, 1)]
+    names = {("dst", 0): "out1_dst_net1.pcap", ("dst", 1): "out2_dst_net2.pcap",
+             ("src", 0): "out3_src_net1.pcap", ("src", 1): "out4_src_net2.pcap",
+             ("fix", 0): "out5_fixed_net1.pcap", ("fix", 1): "out6_fixed_net2.pcap"}
+    out = {n: [] for n in names.values()}
+    for f in inputs("ip_annotations"):
+        ip = f[14:]
+        hl = (ip[0] & 15) * 4
+        if len(ip) < 20 or hl < 20 or hl > len(ip):
+            continue  # SetIPChecksum drops it
+        fixed = f[:14] + with_sum(ip[:hl]) + ip[hl:]
+        for how, anno in (("dst", ip[16:20]), ("src", ip[12:16]), ("fix", addr("10.0.2.99"))):
+            r = lookup(routes, anno)
+            if r is not None:
+                out[names[(how, r[1])]].append(fixed)
+    return out
+
+
+def model_misc():
+    """Null and Print pass packets unchanged; SimpleQueue(4) with nobody pulling keeps the
+    first 4 and sends the rest out of output 1 (simplequeue.cc, checked_output_push(1));
+    the drained SimpleQueue passes everything; Idle never emits."""
+    f = inputs("misc")
+    return {"out1_never.pcap": [], "out2_overflow.pcap": f[4:], "out3_all.pcap": f,
+            "out4_idle.pcap": []}
+
+
+def source_args(case, name):
+    """The configuration arguments of the source element `name` in a case's config.click:
+    {keyword: text}, DATA as bytes (Click's \\<hex> form), positional arguments by Click's
+    order (DATA, LIMIT, BURST, ACTIVE for InfiniteSource; DATA, RATE, LIMIT, ACTIVE for
+    RatedSource)."""
+    with open(os.path.join(HERE, case, "config.click")) as f:
+        text = re.sub(r"//[^\n]*", "", f.read())
+    m = re.search(r"\b%s :: (InfiniteSource|RatedSource)\(([^)]*)\)" % re.escape(name), text)
+    cls, body = m.group(1), m.group(2)
+    order = (["DATA", "LIMIT", "BURST", "ACTIVE"] if cls == "InfiniteSource"
+             else ["DATA", "RATE", "LIMIT", "ACTIVE"])
+    args = {}
+    for i, a in enumerate(x.strip() for x in body.split(",") if x.strip()):
+        word, _, rest = a.partition(" ")
+        key, val = (word, rest.strip()) if word.isupper() and rest else (order[i], a)
+        if val.startswith("\\<"):
+            val = bytes.fromhex("".join(val[2:-1].split()))
+        args[key] = val
+    return args
+
+
+def source_packets(case, name):
+    """What InfiniteSource / RatedSource emit in all (infinitesource.cc setup_packet and
+    the LIMIT count; ACTIVE false emits nothing): DATA, cut to LENGTH or repeated up to it."""
+    a = source_args(case, name)
+    data = a.get("DATA", b"Random bullshit in a packet, at least 64 bytes long. Well, now it is.")
+    n = int(a.get("LENGTH", -1))
+    if 0 <= n <= len(data):
+        data = data[:n]
+    elif n > len(data):
+        data = (data * (n // len(data) + 1))[:n]
+    count = int(a["LIMIT"]) if a.get("ACTIVE", "true") == "true" else 0
+    return [data] * count
+
+
+def model_infinite_source():
+    c = "infinite_source"
+    return {"out1_stop.pcap": source_packets(c, "src"), "out2_repeat.pcap": source_packets(c, "rep"),
+            "out3_cut.pcap": source_packets(c, "cut"), "out4_default.pcap": source_packets(c, "dflt"),
+            "out5_inactive.pcap": source_packets(c, "off"),
+            "out6_pulled.pcap": source_packets(c, "pulled")}
+
+
+def model_rated_source():
+    c = "rated_source"
+    return {"out1_slow.pcap": source_packets(c, "slow"), "out2_fast.pcap": source_packets(c, "fast"),
+            "out3_default.pcap": source_packets(c, "dflt"),
+            "out4_inactive.pcap": source_packets(c, "off")}
 
 
 MODELS = {name[6:]: fn for name, fn in sorted(globals().items()) if name.startswith("model_")}

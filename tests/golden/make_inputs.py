@@ -494,6 +494,28 @@ def case_vlan_router():
     ]))}
 
 
+def case_ip_annotations():
+    """IPv4 frames whose header checksums are right, zero or wrong, for SetIPChecksum, and
+    whose addresses fall in 10.0.1.0/24, 10.0.2.0/24 or neither, for the lookups that route
+    on the destination IP annotation. The last two have headers SetIPChecksum rejects.
+    Each frame has its own Ethernet source (00:00:00:00:01:0N), so a header Unstrip brings
+    back is told apart from another packet's."""
+    ra = b"\x94\x04\x00\x00"  # Router Alert: a 24-byte header
+    return {"input.pcap": pcap(timed([frame(p, src="00:00:00:00:01:%02x" % (i + 1)) for i, p in enumerate([
+        udp_ip("10.0.1.2", "10.0.2.3", 1001, 53, b"one", ident=1),                  # 1 sum right
+        udp_ip("10.0.2.4", "10.0.1.5", 1002, 53, b"two", ident=2, checksum=0),      # 2 sum zero
+        tcp_ip("10.0.1.6", "10.0.1.7", 1003, 80, 0x02, ident=3, checksum=0x1234),   # 3 sum wrong
+        ping_ip("10.0.3.8", "10.0.2.9", ident=4, seq=4, options=ra, checksum=0),    # 4 options, zero
+        udp_ip("192.168.0.1", "10.0.3.3", 1005, 53, b"five", ident=5),              # 5 other nets
+        udp_ip("10.0.1.2", "10.0.2.3", 1006, 53, ident=6, ihl=4),                   # 6 IHL 4
+        udp_ip("10.0.1.2", "10.0.2.3", 1007, 53, ident=7, ihl=15),                  # 7 IHL 15 > 28 B
+    ])]))}
+
+
+def case_misc():
+    return {"input.pcap": pcap(timed(mixed_ether()))}
+
+
 CASES = {name[5:]: fn for name, fn in sorted(globals().items()) if name.startswith("case_")}
 
 

@@ -435,36 +435,37 @@ void ARPQuerier::handle_ip(Out& out, graph::Packet* p, bool encapsulated,
   auto* eth = reinterpret_cast<net::Ethernet*>(p->data());
   const net::Ipv4Addr dst{net::be32_t::from_raw(p->dst_ip_anno_raw())};
 
-  // Two rounds at most: append_query says kKnown only when the lookup just before it
-  // could have succeeded, and then the second lookup does.
-  for (int round = 0;; ++round) {
-    const int r = lookup(dst, eth->dst, now);
-    if (r >= 0) {
-      if (r > 0) send_query_for(out, *p, true);
-      break;
-    }
-    if (dst.is_broadcast() || dst == bcast_ip_) {
-      eth->dst = net::EtherAddr::broadcast();
-      break;
-    }
-    if (dst.is_multicast()) {
-      // RFC 1112 6.4: 01-00-5E and the low 23 bits of the group address.
-      const std::uint32_t a = dst.to_host();
-      eth->dst = net::EtherAddr{{0x01, 0x00, 0x5E, static_cast<std::uint8_t>((a >> 16) & 0x7F),
-                                 static_cast<std::uint8_t>(a >> 8), static_cast<std::uint8_t>(a)}};
-      break;
-    }
-    if (dst.is_any()) {  // no next hop: most likely a missing annotation
-      drops_.add();
-      drop(p, DropReason::kNoRoute);
+  // The special destinations come before the table, as documented: an entry learned from a
+  // reply that claims 0.0.0.0 or a broadcast or group address (anyone can send one) must not
+  // redirect them.
+  if (dst.is_any()) {  // no next hop: most likely a missing annotation
+    drops_.add();
+    drop(p, DropReason::kNoRoute);
+    return;
+  }
+  if (dst.is_broadcast() || dst == bcast_ip_) {
+    eth->dst = net::EtherAddr::broadcast();
+  } else if (dst.is_multicast()) {
+    // RFC 1112 6.4: 01-00-5E and the low 23 bits of the group address.
+    const std::uint32_t a = dst.to_host();
+    eth->dst = net::EtherAddr{{0x01, 0x00, 0x5E, static_cast<std::uint8_t>((a >> 16) & 0x7F),
+                               static_cast<std::uint8_t>(a >> 8), static_cast<std::uint8_t>(a)}};
+  } else {
+    // Two rounds at most: append_query says kKnown only when the lookup just before it
+    // could have succeeded, and then the second lookup does.
+    for (int round = 0;; ++round) {
+      const int r = lookup(dst, eth->dst, now);
+      if (r >= 0) {
+        if (r > 0) send_query_for(out, *p, true);
+        break;
+      }
+      const AppendResult ar = append_query(dst, p, now);
+      if (ar == kKnown && round == 0) continue;
+      if (ar == kQueuedPoll) send_query_for(out, *p, false);  // p is saved on the entry
+      if (ar == kFull || ar == kKnown) drop_queued(p);
+      if (ar == kNoEntry) drop(p, DropReason::kNoArpEntry);
       return;
     }
-    const AppendResult ar = append_query(dst, p, now);
-    if (ar == kKnown && round == 0) continue;
-    if (ar == kQueuedPoll) send_query_for(out, *p, false);  // p is saved on the entry
-    if (ar == kFull || ar == kKnown) drop_queued(p);
-    if (ar == kNoEntry) drop(p, DropReason::kNoArpEntry);
-    return;
   }
   // The source goes in just before sending, so a changed address applies to saved packets.
   eth->src = my_eth_;

@@ -87,7 +87,9 @@
 // dropped where Click would reallocate it. On input 1, replies whose address lengths are
 // not 6 and 4 are dropped (Click does not check them), and every dropped packet is counted
 // by reason. The expiry sweep runs every TIMEOUT (Click: every TIMEOUT + 1 s). The drops
-// handler is Click's count, replacing uplane's per-reason listing for this element. The
+// handler is Click's count; drop_reasons lists every drop by reason. Destinations 0.0.0.0,
+// broadcast and multicast are handled before the table is consulted (Click looks in the
+// table first), so a forged reply claiming one of them cannot turn them into unicast. The
 // table, count and length handlers read data-path state: read them while the router is
 // stopped (or, once handlers run on workers, at any time).
 

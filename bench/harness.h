@@ -7,11 +7,47 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace uplane::bench {
+
+// The options every peer benchmark takes: [--reps N] [--scale F] [--only SUBSTRING].
+struct Options {
+  int reps = 5;        // runs per case
+  double scale = 1.0;  // multiplies the work of each run
+  std::string only;    // when set, only the cases whose name contains it run
+  bool wants(const std::string& name) const {
+    return only.empty() || name.find(only) != std::string::npos;
+  }
+};
+
+// The options, or nullopt after printing the usage (or what is out of range) to stderr:
+// the benchmark then exits with 2.
+inline std::optional<Options> parse_options(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--reps") == 0 && i + 1 < argc) {
+      o.reps = std::atoi(argv[++i]);
+    } else if (std::strcmp(argv[i], "--scale") == 0 && i + 1 < argc) {
+      o.scale = std::atof(argv[++i]);
+    } else if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
+      o.only = argv[++i];
+    } else {
+      std::fprintf(stderr, "usage: %s [--reps N] [--scale F] [--only SUBSTRING]\n", argv[0]);
+      return std::nullopt;
+    }
+  }
+  if (o.reps < 1 || o.scale <= 0) {
+    std::fprintf(stderr, "--reps must be >= 1 and --scale > 0\n");
+    return std::nullopt;
+  }
+  return o;
+}
 
 struct Case {
   std::string name;

@@ -211,10 +211,10 @@ double measure_ring(int threads, std::uint32_t burst) {
   return threads == 1 ? one_thread_ring(burst, enq, deq) : two_thread_ring(burst, enq, deq);
 }
 
-std::vector<Case> make_cases(mem::PacketPool& pool, rte_mempool* mp, const std::string& only) {
+std::vector<Case> make_cases(mem::PacketPool& pool, rte_mempool* mp, const Options& opts) {
   std::vector<Case> cases;
   auto add = [&](Case c) {
-    if (only.empty() || c.name.find(only) != std::string::npos) cases.push_back(std::move(c));
+    if (opts.wants(c.name)) cases.push_back(std::move(c));
   };
   constexpr std::uint32_t kBursts[] = {1, 8, 32};
   auto name = [](const char* kind, int threads, std::uint32_t burst) {
@@ -252,24 +252,10 @@ std::vector<Case> make_cases(mem::PacketPool& pool, rte_mempool* mp, const std::
 
 int main(int argc, char** argv) {
   using namespace uplane;
-  int reps = 5;
-  std::string only;
-  for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--reps") == 0 && i + 1 < argc) {
-      reps = std::atoi(argv[++i]);
-    } else if (std::strcmp(argv[i], "--scale") == 0 && i + 1 < argc) {
-      bench::g_scale = std::atof(argv[++i]);
-    } else if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
-      only = argv[++i];
-    } else {
-      std::fprintf(stderr, "usage: %s [--reps N] [--scale F] [--only SUBSTRING]\n", argv[0]);
-      return 2;
-    }
-  }
-  if (reps < 1 || bench::g_scale <= 0) {
-    std::fprintf(stderr, "--reps must be >= 1 and --scale > 0\n");
-    return 2;
-  }
+  const std::optional<bench::Options> opts = bench::parse_options(argc, argv);
+  if (!opts) return 2;
+  const int reps = opts->reps;
+  bench::g_scale = opts->scale;
   if (usable_cpu_count() < 2) {
     std::fprintf(stderr, "packet_core_bench needs two CPUs (it pins one thread to each)\n");
     return 1;
@@ -303,7 +289,7 @@ int main(int argc, char** argv) {
       "packet_core_bench: uplane vs DPDK %s, %d runs per case, scale %.2f, lcores 0 and 1\n",
       rte_version(), reps, bench::g_scale);
   std::printf("ratio = dpdk / uplane (time per element; above 1 means uplane is faster)\n\n");
-  auto cases = bench::make_cases(*pool.value(), mp, only);
+  auto cases = bench::make_cases(*pool.value(), mp, *opts);
   bench::run_cases(cases, reps, "dpdk");
   rte_mempool_free(mp);
   rte_eal_cleanup();

@@ -423,24 +423,10 @@ bool tables_agree(const Routes& t, rte_lpm* lpm, const Workload& w) {
 int main(int argc, char** argv) {
   using namespace uplane;
   using namespace uplane::bench;
-  int reps = 5;
-  std::string only;
-  for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--reps") == 0 && i + 1 < argc) {
-      reps = std::atoi(argv[++i]);
-    } else if (std::strcmp(argv[i], "--scale") == 0 && i + 1 < argc) {
-      g_scale = std::atof(argv[++i]);
-    } else if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
-      only = argv[++i];
-    } else {
-      std::fprintf(stderr, "usage: %s [--reps N] [--scale F] [--only SUBSTRING]\n", argv[0]);
-      return 2;
-    }
-  }
-  if (reps < 1 || g_scale <= 0) {
-    std::fprintf(stderr, "--reps must be >= 1 and --scale > 0\n");
-    return 2;
-  }
+  const std::optional<Options> opts = parse_options(argc, argv);
+  if (!opts) return 2;
+  const int reps = opts->reps;
+  g_scale = opts->scale;
   // Ordinary pages on both sides unless the host has hugepages for neither: DPDK's with
   // --no-huge, ours as the Region and the lookup tables find them.
   const char* eal_args[] = {"router_bench",   "--no-huge",   "-m", "1024", "--no-pci",
@@ -524,25 +510,22 @@ int main(int argc, char** argv) {
               kTemplates, kPacketLen, kHops);
   std::printf("ratio = peer / uplane (cycles; above 1 means uplane is faster)\n\n");
 
-  auto wanted = [&](const std::string& name) {
-    return only.empty() || name.find(only) != std::string::npos;
-  };
   constexpr double kLookupsPerRun = 20e6;
   constexpr double kPacketsPerRun = 4e6;
   const std::uint32_t kBursts[] = {1, 8, 32};
 
   std::vector<Case> vs_dpdk;
-  if (wanted("lpm_b32_direct"))
+  if (opts->wants("lpm_b32_direct"))
     vs_dpdk.push_back({"lpm_b32_direct", "cycles/lookup",
                        [&] { return measure_table(*direct_table, w, kLookupsPerRun); },
                        [&] { return measure_lpm(lpm, hops, w, kLookupsPerRun); }});
-  if (wanted("lpm_b32_radix"))
+  if (opts->wants("lpm_b32_radix"))
     vs_dpdk.push_back({"lpm_b32_radix", "cycles/lookup",
                        [&] { return measure_table(*radix_table, w, kLookupsPerRun); },
                        [&] { return measure_lpm(lpm, hops, w, kLookupsPerRun); }});
   for (std::uint32_t b : kBursts) {
     const std::string name = "router_b" + std::to_string(b) + "_direct_vs_dpdk";
-    if (!wanted(name)) continue;
+    if (!opts->wants(name)) continue;
     vs_dpdk.push_back({name, "cycles/pkt",
                        [&, b] { return measure_uplane(routers[0], b, kPacketsPerRun); },
                        [&, b] { return measure_dpdk(dpdk, b, kPacketsPerRun); }});
@@ -553,7 +536,7 @@ int main(int argc, char** argv) {
   for (std::size_t i = 0; i < routers.size(); ++i) {
     for (std::uint32_t b : kBursts) {
       const std::string name = "router_b" + std::to_string(b) + "_" + kShort[i];
-      if (!wanted(name)) continue;
+      if (!opts->wants(name)) continue;
       // Linear search over 1,000 routes is slow by design: fewer packets keep runs short.
       const double packets = i >= 2 ? kPacketsPerRun / 8 : kPacketsPerRun;
       vs_target.push_back({name, "cycles/pkt",

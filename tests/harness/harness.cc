@@ -127,6 +127,22 @@ net::Ipv4Addr ip_addr(std::string_view s) {
 }
 }  // namespace
 
+std::uint32_t raw_ip(std::string_view dotted) { return ip_addr(dotted).value.raw(); }
+
+void mark_ip(mem::Packet& p) { p.set_network_header(p.data()); }
+
+Bytes ramp(std::size_t n, std::uint8_t first) {
+  Bytes b(n);
+  for (std::size_t i = 0; i < n; ++i) b[i] = static_cast<std::uint8_t>(first + i);
+  return b;
+}
+
+std::vector<int> first_bytes(const std::vector<OutPacket>& got) {
+  std::vector<int> v;
+  for (const auto& o : got) v.push_back(o.bytes.empty() ? -1 : o.bytes[0]);
+  return v;
+}
+
 PacketSpec::Layer* PacketSpec::last(Layer::Kind k) {
   for (auto it = layers_.rbegin(); it != layers_.rend(); ++it)
     if (it->kind == k) return &*it;
@@ -322,6 +338,24 @@ std::string config_error(std::string_view config) {
   if (!flat.is_ok()) return flat.status().message();
   auto r = graph::Router::create(*flat, Harness::small_options());
   return r.is_ok() ? std::string() : r.status().message();
+}
+
+std::function<std::string(std::string_view)> config_error_of(std::string_view element_class) {
+  return [cls = std::string(element_class)](std::string_view args) {
+    return config_error(fmt::format("in :: TestSource -> {}({}) -> out :: TestSink", cls, args));
+  };
+}
+
+std::string output_sinks(std::string_view element, int n) {
+  std::string c;
+  for (int i = 0; i < n; ++i) c += fmt::format(" {}[{}] -> o{} :: TestSink;", element, i, i);
+  return c;
+}
+
+std::vector<std::size_t> sink_counts(Harness& h, int n) {
+  std::vector<std::size_t> v;
+  for (int i = 0; i < n; ++i) v.push_back(h.sink("o" + std::to_string(i)).size());
+  return v;
 }
 
 Harness::Harness(std::string_view config, graph::RouterOptions options) {

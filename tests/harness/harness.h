@@ -14,6 +14,8 @@
 //   TestSink         1/0 push or pull: keeps every packet pushed to it (copied out as
 //                    bytes plus annotations, the packet freed); when its input is pull, h.pull()
 //                    pulls from it.
+// Element tests say `using namespace testing;` in their anonymous namespace and use these
+// names (Bytes, PacketSpec, raw_ip, config_error_of, ...) unqualified.
 // No worker threads run unless run_for() is called; tasks can be run by hand with
 // run_tasks(). The destructor checks that no packet was leaked (the pool's leak check),
 // failing the current test if one was.
@@ -29,6 +31,9 @@
 #include "graph/router.h"
 
 namespace uplane::testing {
+
+// A packet's bytes, as tests build and compare them.
+using Bytes = std::vector<std::uint8_t>;
 
 // A packet as it came out: its bytes and the annotations tests look at.
 struct OutPacket {
@@ -86,6 +91,18 @@ class PacketSpec {
   int forced_ip_proto_ = -1;
 };
 
+// "10.0.0.1" as Packet stores an address annotation (network order), for comparing with
+// OutPacket::dst_ip_anno or setting one.
+std::uint32_t raw_ip(std::string_view dotted);
+// An annotate function for push(): the network header annotation at the first byte, as
+// MarkIPHeader sets it on a packet that starts with its IP header.
+void mark_ip(mem::Packet& p);
+// n bytes counting up from `first` (wrapping after 0xff): a short packet whose bytes differ.
+Bytes ramp(std::size_t n, std::uint8_t first = 0);
+// The first byte of each packet, -1 for an empty one: which packet is which, when each
+// starts with its own number.
+std::vector<int> first_bytes(const std::vector<OutPacket>& got);
+
 // Parses "aa bb cc..." / "aabbcc" hex into bytes (spaces and newlines ignored).
 std::vector<std::uint8_t> from_hex(std::string_view hex);
 // "aabbcc..." lower-case hex.
@@ -139,5 +156,16 @@ class Harness {
 
 // Builds the router and returns its error message ("" when it built).
 std::string config_error(std::string_view config);
+// config_error for one element between a TestSource and a TestSink, as a function of its
+// arguments:
+//   const auto err = config_error_of("EtherEncap");
+//   EXPECT_NE(err("0x0800, 1:1:1:1:1:1").find("DST"), std::string::npos);
+// runs "in :: TestSource -> EtherEncap(0x0800, 1:1:1:1:1:1) -> out :: TestSink".
+std::function<std::string(std::string_view args)> config_error_of(std::string_view element_class);
+
+// " e[0] -> o0 :: TestSink; e[1] -> o1 :: TestSink; ..." for outputs 0 to n-1 of element e.
+std::string output_sinks(std::string_view element, int n);
+// How many packets TestSinks o0 to o<n-1> (as output_sinks names them) have received.
+std::vector<std::size_t> sink_counts(Harness& h, int n);
 
 }  // namespace uplane::testing

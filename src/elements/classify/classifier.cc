@@ -142,15 +142,10 @@ Result<classify::Program> Classifier::compile(const std::vector<std::string>& pa
 }
 
 Status Classifier::configure(graph::Args& args) {
-  std::vector<graph::RawArg> raw;
-  UPLANE_RETURN_IF_ERROR(args.rest("PATTERN", raw).done());
-  if (raw.size() != static_cast<std::size_t>(noutputs()))
-    return make_error(Errc::kInvalidArgument, "{}: need {} arguments, one per output port",
-                      args.context(), noutputs());
-  std::vector<std::string> patterns;
-  for (auto& r : raw) patterns.push_back(std::move(r.text));
+  Result<std::vector<std::string>> patterns = patterns_per_output(args);
+  if (!patterns.is_ok()) return patterns.status();
   std::vector<std::string> warnings;
-  Result<classify::Program> p = compile(patterns, &warnings);
+  Result<classify::Program> p = compile(*patterns, &warnings);
   if (!p.is_ok())
     return make_error(Errc::kInvalidArgument, "{}: {}", args.context(), p.status().message());
   log_warnings(args, warnings);

@@ -14,9 +14,7 @@ namespace uplane::elements {
 namespace {
 
 using graph::DropReason;
-using testing::Harness;
-using testing::PacketSpec;
-using Bytes = std::vector<std::uint8_t>;
+using namespace testing;
 
 Bytes arp(std::uint16_t op) {
   return PacketSpec()
@@ -29,16 +27,7 @@ Bytes ipv6ish() { return PacketSpec().eth().ether_type(0x86dd).payload_size(40).
 
 // A Classifier with `n` outputs, each to sink o<i>.
 std::string config(std::string_view args, int n) {
-  std::string c = "in :: TestSource -> c :: Classifier(" + std::string(args) + ");";
-  for (int i = 0; i < n; ++i)
-    c += " c[" + std::to_string(i) + "] -> o" + std::to_string(i) + " :: TestSink;";
-  return c;
-}
-
-std::vector<std::size_t> counts(Harness& h, int n) {
-  std::vector<std::size_t> v;
-  for (int i = 0; i < n; ++i) v.push_back(h.sink("o" + std::to_string(i)).size());
-  return v;
+  return "in :: TestSource -> c :: Classifier(" + std::string(args) + ");" + output_sinks("c", n);
 }
 
 TEST(Classifier, ClickExampleSortsArpAndIp) {
@@ -46,7 +35,7 @@ TEST(Classifier, ClickExampleSortsArpAndIp) {
   ASSERT_TRUE(h.ok()) << h.error();
   const Bytes req = arp(1), rep = arp(2), ip = ip_udp(), other = ipv6ish();
   h.push("in", {req, rep, ip, other, ip, req});
-  EXPECT_EQ(counts(h, 4), (std::vector<std::size_t>{2, 1, 2, 1}));
+  EXPECT_EQ(sink_counts(h, 4), (std::vector<std::size_t>{2, 1, 2, 1}));
   ASSERT_EQ(h.sink("o0").size(), 2u);
   EXPECT_EQ(h.sink("o0")[0].bytes, req);  // unchanged
   EXPECT_EQ(h.sink("o1")[0].bytes, rep);
@@ -72,7 +61,7 @@ TEST(Classifier, NoMatchIsDroppedAndCounted) {
   Harness h(config("12/0800, 12/0806", 2));
   ASSERT_TRUE(h.ok()) << h.error();
   h.push("in", {ipv6ish(), ip_udp(), ipv6ish()});
-  EXPECT_EQ(counts(h, 2), (std::vector<std::size_t>{1, 0}));
+  EXPECT_EQ(sink_counts(h, 2), (std::vector<std::size_t>{1, 0}));
   EXPECT_EQ(h.drops("c", DropReason::kFiltered), 2u);
 }
 
@@ -80,7 +69,7 @@ TEST(Classifier, FirstMatchingPatternWins) {
   Harness h(config("12/08, 12/0800, -", 3));
   ASSERT_TRUE(h.ok()) << h.error();
   h.push("in", {ip_udp(), arp(1), ipv6ish()});
-  EXPECT_EQ(counts(h, 3), (std::vector<std::size_t>{2, 0, 1}));
+  EXPECT_EQ(sink_counts(h, 3), (std::vector<std::size_t>{2, 0, 1}));
 }
 
 TEST(Classifier, MasksAndWildcards) {
@@ -97,8 +86,8 @@ TEST(Classifier, MasksAndWildcards) {
   const Bytes none =
       PacketSpec().eth("10:00:00:00:00:02").ether_type(0x1234).payload_size(30).bytes();
   h.push("in", {udp, tcp, x0806, x080f, odd, none});
-  EXPECT_EQ(counts(h, 5), (std::vector<std::size_t>{1, 1, 1, 1, 2}));
-  if (counts(h, 5) == std::vector<std::size_t>{1, 1, 1, 1, 2}) {
+  EXPECT_EQ(sink_counts(h, 5), (std::vector<std::size_t>{1, 1, 1, 1, 2}));
+  if (sink_counts(h, 5) == std::vector<std::size_t>{1, 1, 1, 1, 2}) {
     EXPECT_EQ(h.sink("o0")[0].bytes, udp);
     EXPECT_EQ(h.sink("o1")[0].bytes, x080f);
     EXPECT_EQ(h.sink("o2")[0].bytes, x0806);
@@ -117,14 +106,14 @@ TEST(Classifier, MaskWithWildcardAndValuesSpanningWords) {
   const Bytes x0a00 = PacketSpec().eth().ether_type(0x0a00).payload_size(30).bytes();
   const Bytes x0801 = PacketSpec().eth().ether_type(0x0801).payload_size(30).bytes();
   h.push("in", {bcast, x0800, x0a00, x0801});
-  EXPECT_EQ(counts(h, 3), (std::vector<std::size_t>{1, 2, 1}));
+  EXPECT_EQ(sink_counts(h, 3), (std::vector<std::size_t>{1, 2, 1}));
 }
 
 TEST(Classifier, NegatedClauses) {
   Harness h(config("12/0800 !23/11, !12/0800, -", 3));
   ASSERT_TRUE(h.ok()) << h.error();
   h.push("in", {ip_udp(), PacketSpec().eth().ipv4().tcp().bytes(), arp(1)});
-  EXPECT_EQ(counts(h, 3), (std::vector<std::size_t>{1, 1, 1}));
+  EXPECT_EQ(sink_counts(h, 3), (std::vector<std::size_t>{1, 1, 1}));
   EXPECT_EQ(h.sink("o0")[0].bytes, PacketSpec().eth().ipv4().tcp().bytes());
   EXPECT_EQ(h.sink("o2")[0].bytes, ip_udp());
 }
@@ -133,7 +122,7 @@ TEST(Classifier, SpaceAfterBangAndUnalignedOffsets) {
   Harness h(config("! 12/0800 13/06, 13/00 23/11, -", 3));
   ASSERT_TRUE(h.ok()) << h.error();
   h.push("in", {arp(1), ip_udp(), ipv6ish()});
-  EXPECT_EQ(counts(h, 3), (std::vector<std::size_t>{1, 1, 1}));
+  EXPECT_EQ(sink_counts(h, 3), (std::vector<std::size_t>{1, 1, 1}));
   EXPECT_EQ(h.sink("o1")[0].bytes, ip_udp());
 }
 
@@ -145,11 +134,11 @@ TEST(Classifier, ShortPacketsNeverMatchAClause) {
   for (std::size_t n : {0u, 1u, 12u, 13u}) runts.emplace_back(full.begin(), full.begin() + n);
   h.push("in", runts);
   // 12/0800 needs 14 bytes: none match it; !12/0806 is true on all of them.
-  EXPECT_EQ(counts(h, 3), (std::vector<std::size_t>{0, 4, 0}));
+  EXPECT_EQ(sink_counts(h, 3), (std::vector<std::size_t>{0, 4, 0}));
   h.clear_sinks();
   h.push("in", {Bytes(full.begin(), full.begin() + 14), Bytes(full.begin(), full.begin() + 20),
                 Bytes(full.begin(), full.begin() + 33)});
-  EXPECT_EQ(counts(h, 3), (std::vector<std::size_t>{3, 0, 0}));
+  EXPECT_EQ(sink_counts(h, 3), (std::vector<std::size_t>{3, 0, 0}));
 }
 
 TEST(Classifier, PacketShorterThanWordButLongEnoughForTheMask) {
@@ -159,20 +148,20 @@ TEST(Classifier, PacketShorterThanWordButLongEnoughForTheMask) {
   Bytes b = ip_udp();
   b.resize(14);
   h.push("in", {b});
-  EXPECT_EQ(counts(h, 2), (std::vector<std::size_t>{1, 0}));
+  EXPECT_EQ(sink_counts(h, 2), (std::vector<std::size_t>{1, 0}));
 }
 
 TEST(Classifier, DashAndEmptyPatternsMatchEverything) {
   Harness h(config("12/0806, -", 2));
   ASSERT_TRUE(h.ok()) << h.error();
   h.push("in", {Bytes{}, ip_udp()});
-  EXPECT_EQ(counts(h, 2), (std::vector<std::size_t>{0, 2}));
+  EXPECT_EQ(sink_counts(h, 2), (std::vector<std::size_t>{0, 2}));
 
   // An empty argument in the middle of the list is an empty pattern.
   Harness e(config("12/0806, , -", 3));
   ASSERT_TRUE(e.ok()) << e.error();
   e.push("in", {ip_udp()});
-  EXPECT_EQ(counts(e, 3), (std::vector<std::size_t>{0, 1, 0}));
+  EXPECT_EQ(sink_counts(e, 3), (std::vector<std::size_t>{0, 1, 0}));
   Result<classify::Program> p = Classifier::compile({"12/0806", ""});
   ASSERT_TRUE(p.is_ok());
   const Bytes x = ip_udp();

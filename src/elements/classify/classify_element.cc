@@ -87,6 +87,17 @@ void ClassifyElement::add_handlers() {
       "program", [this] { return program_.unparse(input_ == Input::kData); }, true);
 }
 
+Result<std::vector<std::string>> ClassifyElement::patterns_per_output(graph::Args& args) const {
+  std::vector<graph::RawArg> raw;
+  UPLANE_RETURN_IF_ERROR(args.rest("PATTERN", raw).done());
+  if (raw.size() != static_cast<std::size_t>(noutputs()))
+    return make_error(Errc::kInvalidArgument, "{}: need {} arguments, one per output port",
+                      args.context(), noutputs());
+  std::vector<std::string> patterns;
+  for (auto& r : raw) patterns.push_back(std::move(r.text));
+  return patterns;
+}
+
 void ClassifyElement::log_warnings(const graph::Args& args,
                                    const std::vector<std::string>& warnings) const {
   for (const std::string& w : warnings) UPLANE_LOG(kWarn, "{}: {}", args.context(), w);

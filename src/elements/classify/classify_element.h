@@ -14,7 +14,9 @@
 #include <string>
 #include <vector>
 
+#include "base/status.h"
 #include "elements/classify/classify_program.h"
+#include "graph/args.h"
 #include "graph/element.h"
 
 namespace uplane::elements {
@@ -34,6 +36,9 @@ class ClassifyElement : public graph::Element {
 
   // Installs a program (configure, or a write handler while the router is stopped).
   void set_program(classify::Program p) { program_ = std::move(p); }
+  // The PATTERN arguments as written, one per output port (Classifier, IPClassifier): Args'
+  // error, or "<context>: need N arguments, one per output port".
+  Result<std::vector<std::string>> patterns_per_output(graph::Args& args) const;
   // Logs each of Click's configure-time warnings ("output 2 matches no packets").
   void log_warnings(const graph::Args& args, const std::vector<std::string>& warnings) const;
 

@@ -11,19 +11,14 @@
 namespace uplane::elements {
 
 Status IPClassifier::configure(graph::Args& args) {
-  std::vector<graph::RawArg> raw;
-  UPLANE_RETURN_IF_ERROR(args.rest("PATTERN", raw).done());
-  if (raw.size() != static_cast<std::size_t>(noutputs()))
-    return make_error(Errc::kInvalidArgument, "{}: need {} arguments, one per output port",
-                      args.context(), noutputs());
-  std::vector<std::string> patterns;
-  for (auto& r : raw) patterns.push_back(std::move(r.text));
-  Result<classify::IpProgram> p = classify::compile_ip_classifier(patterns);
+  Result<std::vector<std::string>> patterns = patterns_per_output(args);
+  if (!patterns.is_ok()) return patterns.status();
+  Result<classify::IpProgram> p = classify::compile_ip_classifier(*patterns);
   if (!p.is_ok())
     return make_error(Errc::kInvalidArgument, "{}: {}", args.context(), p.status().message());
   log_warnings(args, p->warnings);
   set_program(std::move(p->program));
-  patterns_ = std::move(patterns);
+  patterns_ = std::move(*patterns);
   return {};
 }
 

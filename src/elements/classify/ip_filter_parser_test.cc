@@ -17,8 +17,7 @@
 namespace uplane::elements::classify {
 namespace {
 
-using testing::PacketSpec;
-using Bytes = std::vector<std::uint8_t>;
+using namespace testing;
 
 // The windows the IP elements give a packet whose IP header starts at `nh`.
 struct IpWindows {

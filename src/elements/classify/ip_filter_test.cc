@@ -16,9 +16,7 @@ namespace uplane::elements {
 namespace {
 
 using graph::DropReason;
-using testing::Harness;
-using testing::PacketSpec;
-using Bytes = std::vector<std::uint8_t>;
+using namespace testing;
 
 // The network header annotation at `off`, as CheckIPHeader/MarkIPHeader would set it.
 auto nh_at(std::uint32_t off) {
@@ -36,18 +34,7 @@ Bytes udp(std::string_view src, std::string_view dst, std::uint16_t sport, std::
 Bytes icmp() { return PacketSpec().eth().ipv4().icmp(8).bytes(); }
 Bytes esp() { return PacketSpec().eth().ipv4().ip_proto(50).payload_size(16).bytes(); }
 
-std::string sinks(int n) {
-  std::string c;
-  for (int i = 0; i < n; ++i)
-    c += " f[" + std::to_string(i) + "] -> o" + std::to_string(i) + " :: TestSink;";
-  return c;
-}
-
-std::vector<std::size_t> counts(Harness& h, int n) {
-  std::vector<std::size_t> v;
-  for (int i = 0; i < n; ++i) v.push_back(h.sink("o" + std::to_string(i)).size());
-  return v;
-}
+std::string sinks(int n) { return output_sinks("f", n); }
 
 // --- IPFilter ---
 
@@ -57,7 +44,7 @@ TEST(IPFilter, ActionsChooseOutputsOrDrop) {
   ASSERT_TRUE(h.ok()) << h.error();
   const Bytes t = tcp("10.0.0.1", "10.0.0.2", 1, 2), u = udp("10.0.0.1", "10.0.0.2", 3, 4);
   h.push("in", {t, u, icmp(), esp(), t}, nh14);
-  EXPECT_EQ(counts(h, 2), (std::vector<std::size_t>{2, 1}));
+  EXPECT_EQ(sink_counts(h, 2), (std::vector<std::size_t>{2, 1}));
   ASSERT_EQ(h.sink("o0").size(), 2u);
   EXPECT_EQ(h.sink("o0")[0].bytes, t);  // unchanged, annotation kept
   EXPECT_EQ(h.sink("o0")[0].network_header_offset, 14);
@@ -146,7 +133,7 @@ TEST(IPFilter, TruncatedAndMalformedHeadersAreReadSafely) {
   // truncated: 3 bytes of TCP header, dst port needs 4 -> 'tcp'. long_len: the bytes are
   // there -> port 80. IHL 3: IP bytes 12..15 read as ports (10.0 / 0.1) -> 'tcp'. IHL 15:
   // no transport header -> 'tcp'. Version and checksum are not IPFilter's business.
-  EXPECT_EQ(counts(h, 3), (std::vector<std::size_t>{4, 3, 0}));
+  EXPECT_EQ(sink_counts(h, 3), (std::vector<std::size_t>{4, 3, 0}));
   ASSERT_EQ(h.sink("o0").size(), 4u);
   EXPECT_EQ(h.sink("o0")[0].bytes, long_len);
   EXPECT_EQ(h.sink("o0")[1].bytes, bad_version);
@@ -201,7 +188,7 @@ TEST(IPFilter, MixedBatchKeepsOrderPerOutput) {
     }
   }
   h.push("in", in, nh14);
-  EXPECT_EQ(counts(h, 3), (std::vector<std::size_t>{13, 13, 12}));
+  EXPECT_EQ(sink_counts(h, 3), (std::vector<std::size_t>{13, 13, 12}));
   EXPECT_EQ(h.drops("f", DropReason::kFiltered), 12u);
   for (int port = 0; port < 3; ++port) {
     const auto& out = h.sink("o" + std::to_string(port));
@@ -280,7 +267,7 @@ TEST(IPClassifier, PatternsChooseOutputs) {
           tcp("10.0.0.1", "10.9.9.9", 1, 2, 0x10), tcp("10.1.0.1", "10.9.9.9", 1, 2, 0x02),
           udp("10.0.0.1", "10.9.9.9", 1, 2)},
          nh14);
-  EXPECT_EQ(counts(h, 4), (std::vector<std::size_t>{1, 1, 1, 2}));
+  EXPECT_EQ(sink_counts(h, 4), (std::vector<std::size_t>{1, 1, 1, 2}));
 }
 
 TEST(IPClassifier, DropsWhatNoPatternMatches) {
@@ -293,7 +280,7 @@ TEST(IPClassifier, DropsWhatNoPatternMatches) {
          {tcp("1.1.1.1", "2.2.2.2", 1, 8080), tcp("1.1.1.1", "2.2.2.2", 1, 9000),
           tcp("1.1.1.1", "2.2.2.2", 1, 80), udp("1.1.1.1", "2.2.2.2", 1, 8080)},
          nh14);
-  EXPECT_EQ(counts(h, 3), (std::vector<std::size_t>{1, 1, 1}));
+  EXPECT_EQ(sink_counts(h, 3), (std::vector<std::size_t>{1, 1, 1}));
   EXPECT_EQ(h.drops("f", DropReason::kFiltered), 1u);
   h.push("in", {tcp("1.1.1.1", "2.2.2.2", 1, 8080)});  // no annotation
   EXPECT_EQ(h.drops("f", DropReason::kBadHeader), 1u);
@@ -319,13 +306,13 @@ TEST(IPClassifier, PatternHandlersReadAndReconfigure) {
   EXPECT_EQ(h.read("f.pattern1"), "-");
   const Bytes u = udp("1.1.1.1", "2.2.2.2", 1, 2);
   h.push("in", {u}, nh14);
-  EXPECT_EQ(counts(h, 2), (std::vector<std::size_t>{0, 1}));
+  EXPECT_EQ(sink_counts(h, 2), (std::vector<std::size_t>{0, 1}));
 
   ASSERT_TRUE(h.write("f.pattern0", "udp\n").is_ok());
   EXPECT_EQ(h.read("f.pattern0"), "udp");
   h.clear_sinks();
   h.push("in", {u}, nh14);
-  EXPECT_EQ(counts(h, 2), (std::vector<std::size_t>{1, 0}));
+  EXPECT_EQ(sink_counts(h, 2), (std::vector<std::size_t>{1, 0}));
 
   // A pattern that does not compile changes nothing.
   const std::string before = h.read("f.program");
@@ -336,7 +323,7 @@ TEST(IPClassifier, PatternHandlersReadAndReconfigure) {
   EXPECT_EQ(h.read("f.program"), before);
   h.clear_sinks();
   h.push("in", {u}, nh14);
-  EXPECT_EQ(counts(h, 2), (std::vector<std::size_t>{1, 0}));
+  EXPECT_EQ(sink_counts(h, 2), (std::vector<std::size_t>{1, 0}));
 }
 
 TEST(IPClassifier, ProgramHandler) {

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "base/cpu.h"
+#include "elements/ethernet/handler_args.h"
 #include "graph/registry.h"
 #include "graph/task.h"
 #include "net/arp.h"
@@ -17,25 +18,10 @@ namespace {
 constexpr std::int64_t kSecond = 1'000'000'000;
 constexpr std::uint32_t kArpFrameLength = sizeof(net::Ethernet) + sizeof(net::Arp);
 
-std::string click_ether(const net::EtherAddr& a) {
-  const std::uint8_t* b = a.bytes;
-  return fmt::format("{:02X}-{:02X}-{:02X}-{:02X}-{:02X}-{:02X}", b[0], b[1], b[2], b[3], b[4],
-                     b[5]);
-}
+using ethernet::click_ether;
+using ethernet::parse_write;
 
 Status invalid(std::string message) { return Status(Errc::kInvalidArgument, std::move(message)); }
-
-// The one value of a handler write, parsed as a configuration argument.
-template <class T>
-Status parse_write(std::string_view keyword, std::string_view text, T& out) {
-  std::vector<std::string> parts = graph::split_args(text);
-  if (parts.size() != 1) return invalid(fmt::format("{}: expected one value", keyword));
-  T v{};
-  std::string why = graph::ArgParser<T>::parse(parts[0], v);
-  if (!why.empty()) return invalid(fmt::format("{}: {}, got '{}'", keyword, why, parts[0]));
-  out = v;
-  return {};
-}
 
 std::int64_t now_signed() noexcept { return static_cast<std::int64_t>(now_ns()); }
 

@@ -20,10 +20,7 @@ namespace uplane::elements {
 namespace {
 
 using graph::DropReason;
-using testing::config_error;
-using testing::Harness;
-using testing::PacketSpec;
-using Bytes = std::vector<std::uint8_t>;
+using namespace testing;
 
 constexpr const char* kMe = "00:00:00:00:00:01";
 constexpr const char* kPeer = "00:00:00:00:00:02";
@@ -36,8 +33,6 @@ std::string two_outputs(const std::string& args) {
   return "in :: TestSource -> [0]q :: ARPQuerier(" + args +
          "); rin :: TestSource -> [1]q; q[0] -> out :: TestSink; q[1] -> queries :: TestSink";
 }
-
-std::uint32_t raw_ip(const char* s) { return (*net::Ipv4Addr::parse(s)).value.raw(); }
 
 std::function<void(mem::Packet&)> to(const char* ip) {
   const std::uint32_t raw = raw_ip(ip);

@@ -5,17 +5,14 @@
 #include <bit>
 #include <cstring>
 
+#include "elements/ethernet/handler_args.h"
 #include "graph/registry.h"
 #include "net/arp.h"
 
 namespace uplane::elements {
 namespace {
 
-std::string click_ether(const net::EtherAddr& a) {
-  const std::uint8_t* b = a.bytes;
-  return fmt::format("{:02X}-{:02X}-{:02X}-{:02X}-{:02X}-{:02X}", b[0], b[1], b[2], b[3], b[4],
-                     b[5]);
-}
+using ethernet::click_ether;
 
 // Click's IPAddress::unparse_with_mask: "addr/len" for a contiguous mask, else "addr/mask".
 std::string unparse_with_mask(std::uint32_t addr, std::uint32_t mask) {

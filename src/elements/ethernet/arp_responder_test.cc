@@ -13,10 +13,7 @@ namespace uplane::elements {
 namespace {
 
 using graph::DropReason;
-using testing::config_error;
-using testing::Harness;
-using testing::PacketSpec;
-using Bytes = std::vector<std::uint8_t>;
+using namespace testing;
 
 constexpr const char* kMe = "00:11:22:33:44:55";
 constexpr const char* kThem = "00:aa:bb:cc:dd:ee";
@@ -33,11 +30,7 @@ Bytes reply(const char* from_eth, const char* answered_ip, const char* to_ip = "
   return PacketSpec().eth(kThem, from_eth).arp(2, from_eth, answered_ip, kThem, to_ip).bytes();
 }
 
-Bytes runt(std::size_t n) {
-  Bytes b(n);
-  for (std::size_t i = 0; i < n; ++i) b[i] = static_cast<std::uint8_t>(i);
-  return b;
-}
+Bytes runt(std::size_t n) { return ramp(n); }
 
 TEST(ARPResponder, AnswersARequestForItsAddress) {
   Harness h("in :: TestSource -> a :: ARPResponder(10.0.0.1 00:11:22:33:44:55) -> out :: TestSink");
@@ -196,9 +189,7 @@ TEST(ARPResponder, AddAndRemoveHandlers) {
 }
 
 TEST(ARPResponder, ConfigurationErrors) {
-  auto err = [](const std::string& args) {
-    return config_error("in :: TestSource -> ARPResponder(" + args + ") -> out :: TestSink");
-  };
+  const auto err = config_error_of("ARPResponder");
   EXPECT_EQ(err(""), "");
   EXPECT_EQ(err("10.0.0.1/24 00:11:22:33:44:55"), "");
   EXPECT_NE(err("10.0.0.1").find("missing ETH"), std::string::npos);

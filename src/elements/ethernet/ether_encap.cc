@@ -4,35 +4,14 @@
 
 #include <cstring>
 #include <string>
-#include <vector>
 
+#include "elements/ethernet/handler_args.h"
 #include "graph/registry.h"
 
 namespace uplane::elements {
-namespace {
 
-// Click prints Ethernet addresses upper-case with dashes (EtherAddress::unparse).
-std::string click_ether(const net::EtherAddr& a) {
-  const std::uint8_t* b = a.bytes;
-  return fmt::format("{:02X}-{:02X}-{:02X}-{:02X}-{:02X}-{:02X}\n", b[0], b[1], b[2], b[3], b[4],
-                     b[5]);
-}
-
-// A handler write parsed as the configuration argument it replaces would be.
-template <class T>
-Status parse_write(std::string_view keyword, std::string_view text, T& out) {
-  std::vector<std::string> parts = graph::split_args(text);
-  if (parts.size() != 1)
-    return Status(Errc::kInvalidArgument, fmt::format("{}: expected one value", keyword));
-  T v{};
-  std::string why = graph::ArgParser<T>::parse(parts[0], v);
-  if (!why.empty())
-    return Status(Errc::kInvalidArgument, fmt::format("{}: {}, got '{}'", keyword, why, parts[0]));
-  out = v;
-  return {};
-}
-
-}  // namespace
+using ethernet::click_ether;
+using ethernet::parse_write;
 
 Status EtherEncap::configure(graph::Args& args) {
   std::uint16_t type = 0;
@@ -45,10 +24,10 @@ Status EtherEncap::configure(graph::Args& args) {
 }
 
 void EtherEncap::add_handlers() {
-  add_read_handler("src", [this] { return click_ether(header_.src); });
+  add_read_handler("src", [this] { return click_ether(header_.src) + "\n"; });
   add_write_handler("src",
                     [this](std::string_view v) { return parse_write("SRC", v, header_.src); });
-  add_read_handler("dst", [this] { return click_ether(header_.dst); });
+  add_read_handler("dst", [this] { return click_ether(header_.dst) + "\n"; });
   add_write_handler("dst",
                     [this](std::string_view v) { return parse_write("DST", v, header_.dst); });
   for (const char* name : {"ethertype", "etht"}) {

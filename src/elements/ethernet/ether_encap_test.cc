@@ -13,21 +13,14 @@ namespace uplane::elements {
 namespace {
 
 using graph::DropReason;
-using testing::config_error;
-using testing::Harness;
-using testing::PacketSpec;
-using Bytes = std::vector<std::uint8_t>;
+using namespace testing;
 
 constexpr const char* kA = "01:01:01:01:01:01";
 constexpr const char* kB = "02:02:02:02:02:02";
 
 Bytes ip_udp() { return PacketSpec().ipv4().udp(1234, 53).payload_size(6).bytes(); }
 
-Bytes runt(std::size_t n) {
-  Bytes b(n);
-  for (std::size_t i = 0; i < n; ++i) b[i] = static_cast<std::uint8_t>(0xa0 + i);
-  return b;
-}
+Bytes runt(std::size_t n) { return ramp(n, 0xa0); }
 
 // --- EtherEncap ---
 
@@ -125,9 +118,7 @@ TEST(EtherEncap, Handlers) {
 }
 
 TEST(EtherEncap, ConfigurationErrors) {
-  auto err = [](const std::string& args) {
-    return config_error("in :: TestSource -> EtherEncap(" + args + ") -> out :: TestSink");
-  };
+  const auto err = config_error_of("EtherEncap");
   EXPECT_NE(err("0x0800, 1:1:1:1:1:1").find("DST"), std::string::npos);
   EXPECT_NE(err("").find("ETHERTYPE"), std::string::npos);
   EXPECT_NE(err("0x10000, 1:1:1:1:1:1, 2:2:2:2:2:2").find("ETHERTYPE"), std::string::npos);
@@ -178,9 +169,7 @@ TEST(EtherRewrite, HandlersAndErrors) {
   ASSERT_EQ(h.sink("out").size(), 1u);
   EXPECT_EQ(h.sink("out")[0].bytes, PacketSpec().eth("03:03:03:03:03:03", kA).ipv4().bytes());
 
-  auto err = [](const std::string& args) {
-    return config_error("in :: TestSource -> EtherRewrite(" + args + ") -> out :: TestSink");
-  };
+  const auto err = config_error_of("EtherRewrite");
   EXPECT_NE(err("1:1:1:1:1:1").find("DST"), std::string::npos);
   EXPECT_NE(err("x, 2:2:2:2:2:2").find("SRC"), std::string::npos);
 }
@@ -321,9 +310,7 @@ TEST(EtherVLANEncap, Handlers) {
 }
 
 TEST(EtherVLANEncap, ConfigurationErrors) {
-  auto err = [](const std::string& args) {
-    return config_error("in :: TestSource -> EtherVLANEncap(" + args + ") -> out :: TestSink");
-  };
+  const auto err = config_error_of("EtherVLANEncap");
   const std::string base = "0x0800, 1:1:1:1:1:1, 2:2:2:2:2:2";
   EXPECT_EQ(err(base), "");
   EXPECT_NE(err("0x0800, 1:1:1:1:1:1").find("DST"), std::string::npos);

@@ -53,6 +53,7 @@
 
 #include <cstdint>
 
+#include "elements/ethernet/vlan_tag.h"
 #include "graph/element.h"
 #include "net/ether.h"
 
@@ -68,19 +69,10 @@ class EtherVLANEncap final : public graph::SimpleElement<EtherVLANEncap> {
   graph::Verdict process(graph::Packet& p) noexcept;
 
  private:
-  void update_tci() noexcept {
-    tci_ = static_cast<std::uint16_t>((tci_arg_ >= 0 ? tci_arg_ : vlan_id_) | (pcp_ << 13));
-  }
-
   net::EtherAddr src_{};
   net::EtherAddr dst_{};
   std::uint16_t ether_type_ = 0;
-  int tci_arg_ = -1;  // VLAN_TCI as a number, or -1 (absent or ANNO)
-  int vlan_id_ = 0;
-  int pcp_ = 0;
-  int native_vlan_ = 0;  // -1: none
-  bool use_anno_ = false;
-  std::uint16_t tci_ = 0;  // what is written when !use_anno_
+  ethernet::VlanTag vlan_;
 };
 
 }  // namespace uplane::elements

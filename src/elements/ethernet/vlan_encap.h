@@ -47,6 +47,7 @@
 
 #include <cstdint>
 
+#include "elements/ethernet/vlan_tag.h"
 #include "graph/element.h"
 
 namespace uplane::elements {
@@ -61,16 +62,7 @@ class VLANEncap final : public graph::SimpleElement<VLANEncap> {
   graph::Verdict process(graph::Packet& p) noexcept;
 
  private:
-  void update_tci() noexcept {
-    tci_ = static_cast<std::uint16_t>((tci_arg_ >= 0 ? tci_arg_ : vlan_id_) | (pcp_ << 13));
-  }
-
-  int tci_arg_ = -1;  // VLAN_TCI as a number, or -1 (absent or ANNO)
-  int vlan_id_ = 0;
-  int pcp_ = 0;
-  int native_vlan_ = 0;  // -1: none
-  bool use_anno_ = false;
-  std::uint16_t tci_ = 0;  // what is written when !use_anno_
+  ethernet::VlanTag vlan_;
   std::uint16_t tag_type_ = 0x8100;
 };
 

@@ -12,16 +12,9 @@ namespace uplane::elements {
 namespace {
 
 using graph::DropReason;
-using testing::config_error;
-using testing::Harness;
-using testing::PacketSpec;
-using Bytes = std::vector<std::uint8_t>;
+using namespace testing;
 
-Bytes runt(std::size_t n) {
-  Bytes b(n);
-  for (std::size_t i = 0; i < n; ++i) b[i] = static_cast<std::uint8_t>(0xa0 + i);
-  return b;
-}
+Bytes runt(std::size_t n) { return ramp(n, 0xa0); }
 
 Bytes frame() { return PacketSpec().eth().ipv4().udp(7, 9).payload_size(5).bytes(); }
 Bytes tagged(std::uint16_t tci) {
@@ -138,9 +131,7 @@ TEST(VLANEncap, Handlers) {
 }
 
 TEST(VLANEncap, ConfigurationErrors) {
-  auto err = [](const std::string& args) {
-    return config_error("in :: TestSource -> VLANEncap(" + args + ") -> out :: TestSink");
-  };
+  const auto err = config_error_of("VLANEncap");
   EXPECT_EQ(err("1, 2"), "");
   EXPECT_NE(err("65536").find("VLAN_TCI"), std::string::npos);
   EXPECT_NE(err("x").find("VLAN_TCI"), std::string::npos);
@@ -230,9 +221,7 @@ TEST(VLANDecap, RoundTripWithVLANEncap) {
 }
 
 TEST(VLANDecap, ConfigurationErrors) {
-  auto err = [](const std::string& args) {
-    return config_error("in :: TestSource -> VLANDecap(" + args + ") -> out :: TestSink");
-  };
+  const auto err = config_error_of("VLANDecap");
   EXPECT_EQ(err("false, ETHERTYPE 0x9100"), "");
   EXPECT_NE(err("maybe").find("ANNO"), std::string::npos);
   EXPECT_NE(err("ETHERTYPE 0x10000").find("ETHERTYPE"), std::string::npos);

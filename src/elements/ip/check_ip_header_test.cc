@@ -14,12 +14,7 @@ namespace uplane::elements {
 namespace {
 
 using graph::DropReason;
-using testing::config_error;
-using testing::Harness;
-using testing::PacketSpec;
-using Bytes = std::vector<std::uint8_t>;
-
-std::uint32_t raw_ip(const char* s) { return (*net::Ipv4Addr::parse(s)).value.raw(); }
+using namespace testing;
 
 Bytes good() { return PacketSpec().ipv4().udp(1234, 53).payload_size(10).bytes(); }
 
@@ -254,10 +249,7 @@ TEST(CheckIPHeader, WorksPulled) {
 }
 
 TEST(CheckIPHeader, ConfigurationErrorsNameTheKeyword) {
-  auto err = [](const char* args) {
-    return config_error(std::string("in :: TestSource -> CheckIPHeader(") + args +
-                        ") -> out :: TestSink");
-  };
+  const auto err = config_error_of("CheckIPHeader");
   EXPECT_NE(err("BADSRC 1.2.3").find("BADSRC"), std::string::npos);
   EXPECT_NE(err("GOODDST x").find("GOODDST"), std::string::npos);
   EXPECT_NE(err("INTERFACES 1.2.3.4/33").find("INTERFACES"), std::string::npos);

@@ -16,14 +16,9 @@ namespace uplane::elements {
 namespace {
 
 using graph::DropReason;
-using testing::config_error;
-using testing::Harness;
-using testing::PacketSpec;
-using Bytes = std::vector<std::uint8_t>;
+using namespace testing;
 
 constexpr const char* kSrc = "192.168.0.1";
-
-std::uint32_t raw_ip(const char* s) { return (*net::Ipv4Addr::parse(s)).value.raw(); }
 
 // RFC 1071, written out plainly: 16-bit big-endian words, end-around carry, complement.
 std::uint16_t ref_checksum(const Bytes& b) {
@@ -54,8 +49,6 @@ Bytes expected_error(const char* src, const char* dst, std::uint16_t id, std::ui
 Bytes offender(const char* src = "10.0.0.1", const char* dst = "10.0.0.2") {
   return PacketSpec().ipv4(src, dst).ttl(1).udp(1234, 53).payload_size(20).bytes();
 }
-
-void mark_ip(mem::Packet& p) { p.set_network_header(p.data()); }
 
 std::string chain(const std::string& args) {
   return "in :: TestSource -> MarkIPHeader -> e :: ICMPError(" + args + ") -> out :: TestSink";
@@ -370,9 +363,7 @@ TEST(ICMPError, BehindDecIPTTL) {
 }
 
 TEST(ICMPError, ConfigurationErrorsNameTheKeyword) {
-  auto err = [](const std::string& args) {
-    return config_error("in :: TestSource -> ICMPError(" + args + ") -> out :: TestSink");
-  };
+  const auto err = config_error_of("ICMPError");
   EXPECT_NE(err("").find("SRC"), std::string::npos);
   EXPECT_NE(err("1.2.3").find("SRC"), std::string::npos);
   EXPECT_NE(err("1.2.3.4").find("TYPE"), std::string::npos);

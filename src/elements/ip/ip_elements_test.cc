@@ -16,16 +16,9 @@ namespace uplane::elements {
 namespace {
 
 using graph::DropReason;
-using testing::config_error;
-using testing::Harness;
-using testing::PacketSpec;
-using Bytes = std::vector<std::uint8_t>;
-
-std::uint32_t raw_ip(const char* s) { return (*net::Ipv4Addr::parse(s)).value.raw(); }
+using namespace testing;
 
 Bytes runt(std::size_t n) { return Bytes(n, 0x45); }
-
-void mark_ip(mem::Packet& p) { p.set_network_header(p.data()); }
 
 std::uint32_t anno_u32(const testing::OutPacket& o, std::size_t off) {
   std::uint32_t v;
@@ -150,10 +143,7 @@ TEST(GetIPAddress, RuntsAndMissingHeaders) {
 }
 
 TEST(GetIPAddress, ConfigurationErrors) {
-  auto err = [](const char* args) {
-    return config_error(std::string("in :: TestSource -> GetIPAddress(") + args +
-                        ") -> out :: TestSink");
-  };
+  const auto err = config_error_of("GetIPAddress");
   EXPECT_NE(err("").find("OFFSET, IP"), std::string::npos);
   EXPECT_NE(err("16, IP src").find("OFFSET, IP"), std::string::npos);
   EXPECT_NE(err("IP foo").find("IP"), std::string::npos);
@@ -197,10 +187,7 @@ TEST(SetIPAddress, AddrHandler) {
 }
 
 TEST(SetIPAddress, ConfigurationErrors) {
-  auto err = [](const char* args) {
-    return config_error(std::string("in :: TestSource -> SetIPAddress(") + args +
-                        ") -> out :: TestSink");
-  };
+  const auto err = config_error_of("SetIPAddress");
   EXPECT_NE(err("").find("IPADDR"), std::string::npos);
   EXPECT_NE(err("1.2.3").find("IPADDR"), std::string::npos);
   EXPECT_NE(err("1.2.3.4, ANNO PAINT").find("ANNO"), std::string::npos);

@@ -14,12 +14,7 @@ namespace uplane::elements {
 namespace {
 
 using graph::DropReason;
-using testing::config_error;
-using testing::Harness;
-using testing::PacketSpec;
-using Bytes = std::vector<std::uint8_t>;
-
-std::uint32_t raw_ip(const char* s) { return (*net::Ipv4Addr::parse(s)).value.raw(); }
+using namespace testing;
 
 Bytes pattern(std::size_t n) {
   Bytes b(n);
@@ -40,8 +35,6 @@ Bytes datagram(const Bytes& data, std::uint16_t frag = 0, std::uint16_t id = 0x1
   if (!options.empty()) s.ip_options(options);
   return s.payload(data).bytes();
 }
-
-void mark_ip(mem::Packet& p) { p.set_network_header(p.data()); }
 
 TEST(IPFragmenter, SmallPacketsPassUnchanged) {
   Harness h("in :: TestSource -> f :: IPFragmenter(576) -> out :: TestSink");
@@ -313,10 +306,7 @@ TEST(IPFragmenter, PoolExhaustionDropsTheDatagram) {
 }
 
 TEST(IPFragmenter, ConfigurationErrors) {
-  auto err = [](const char* args) {
-    return config_error(std::string("in :: TestSource -> IPFragmenter(") + args +
-                        ") -> out :: TestSink");
-  };
+  const auto err = config_error_of("IPFragmenter");
   EXPECT_NE(err("").find("MTU"), std::string::npos);
   EXPECT_NE(err("7").find("MTU"), std::string::npos);
   EXPECT_NE(err("x").find("MTU"), std::string::npos);

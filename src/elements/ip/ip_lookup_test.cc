@@ -21,7 +21,7 @@ namespace uplane::elements {
 namespace {
 
 using graph::DropReason;
-using testing::Harness;
+using namespace testing;
 
 std::uint32_t ip(const char* s) { return net::Ipv4Addr::parse(s).value().to_host(); }
 std::uint32_t raw(std::uint32_t host) { return __builtin_bswap32(host); }
@@ -158,10 +158,8 @@ TEST_P(AllLookups, FirstRouteForAPrefixWins) {
 TEST_P(AllLookups, ConfigurationErrors) {
   const std::string cls = GetParam();
   auto error = [&](const std::string& args, int outputs = 2) {
-    std::string config = "in :: TestSource -> rt :: " + cls + "(" + args + ");";
-    for (int i = 0; i < outputs; ++i)
-      config += " rt[" + std::to_string(i) + "] -> o" + std::to_string(i) + " :: TestSink;";
-    return testing::config_error(config);
+    return config_error("in :: TestSource -> rt :: " + cls + "(" + args + ");" +
+                        output_sinks("rt", outputs));
   };
   EXPECT_EQ(error("10.0.0.0/8 1, 0/0 0"), "");
 
@@ -448,12 +446,7 @@ std::vector<std::uint32_t> random_addresses(const Reference& ref, std::mt19937& 
 
 constexpr int kOutputs = 4;
 
-std::string sinks_config() {
-  std::string s;
-  for (int i = 0; i < kOutputs; ++i)
-    s += " rt[" + std::to_string(i) + "] -> o" + std::to_string(i) + " :: TestSink;";
-  return s;
-}
+std::string sinks_config() { return output_sinks("rt", kOutputs); }
 
 // Every address: lookup_route() agrees with the reference, and so does a packet pushed
 // through the element (its output and its annotation).

@@ -17,10 +17,7 @@
 namespace uplane::elements {
 namespace {
 
-using testing::config_error;
-using testing::Harness;
-using testing::PacketSpec;
-using Bytes = std::vector<std::uint8_t>;
+using namespace testing;
 
 TEST(UnparseReal2, ClicksTestCases) {
   // Click parses the decimal to the nearest multiple of 2^-bits, then unparses it.

@@ -6,23 +6,12 @@
 #include <algorithm>
 #include <limits>
 
+#include "elements/standard/handler_value.h"
 #include "graph/registry.h"
 #include "graph/router.h"
 #include "graph/task.h"
 
 namespace uplane::elements {
-namespace {
-
-// Handler values may arrive with a trailing newline ("echo 5 > ..."): numbers and booleans
-// are read without the surrounding whitespace.
-std::string_view trimmed(std::string_view v) {
-  const auto b = v.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos) return {};
-  return v.substr(b, v.find_last_not_of(" \t\r\n") - b + 1);
-}
-
-}  // namespace
-
 namespace source {
 
 std::string payload(std::string_view data, std::int64_t length) {
@@ -43,6 +32,28 @@ Status check_fits(const mem::PacketPool& pool, std::size_t bytes) {
                       "LENGTH: a packet of {} bytes does not fit a pool frame (at most {})", bytes,
                       room);
   return {};
+}
+
+Status Payload::set(const mem::PacketPool& pool, std::string data, std::int64_t length) {
+  std::string b = payload(data, length);
+  UPLANE_RETURN_IF_ERROR(check_fits(pool, b.size()));
+  data_ = std::move(data);
+  length_ = length;
+  bytes_ = std::move(b);
+  return {};
+}
+
+Status Payload::write_length(const mem::PacketPool& pool, std::string_view text) {
+  std::int64_t n = 0;
+  if (!graph::ArgParser<std::int64_t>::parse(trimmed(text), n).empty())
+    return make_error(Errc::kInvalidArgument, "length must be integer");
+  return set(pool, data_, n);
+}
+
+std::uint64_t room_left(std::int64_t limit, std::uint64_t count) noexcept {
+  if (limit < 0) return std::numeric_limits<std::uint64_t>::max();
+  const auto l = static_cast<std::uint64_t>(limit);
+  return count >= l ? 0 : l - count;
 }
 
 std::uint32_t make_packets(mem::PacketPool& pool, std::string_view payload, std::uint32_t n,
@@ -80,42 +91,29 @@ std::uint32_t make_packets(mem::PacketPool& pool, std::string_view payload, std:
 }  // namespace source
 
 Status InfiniteSource::configure(graph::Args& args) {
+  std::string data{source::kDefaultData};
+  std::int64_t length = -1;
   graph::RawArg end_call;
   bool end_call_given = false;
-  args.optional_positional("DATA", data_)
+  args.optional_positional("DATA", data)
       .optional_positional("LIMIT", limit_)
       .optional_positional("BURST", burst_, 1, std::numeric_limits<std::int32_t>::max())
       .optional_positional("ACTIVE", active_)
       .optional("TIMESTAMP", timestamp_)
-      .optional("LENGTH", length_)
-      .optional("DATASIZE", length_)
+      .optional("LENGTH", length)
+      .optional("DATASIZE", length)
       .optional("STOP", stop_)
       .optional("END_CALL", end_call);
   end_call_given = args.ok() && args.found();
   UPLANE_RETURN_IF_ERROR(args.done());
   if (end_call_given)
     return make_error(Errc::kInvalidArgument, "END_CALL: not supported in uplane (use STOP)");
-  return set_payload(data_, length_);
-}
-
-Status InfiniteSource::set_payload(std::string data, std::int64_t length) {
-  std::string p = source::payload(data, length);
-  UPLANE_RETURN_IF_ERROR(source::check_fits(pool(), p.size()));
-  data_ = std::move(data);
-  length_ = length;
-  payload_ = std::move(p);
-  return {};
+  return payload_.set(pool(), std::move(data), length);
 }
 
 Status InfiniteSource::initialize() {
   if (output_is_push(0)) task_ = add_task(active_);
   return {};
-}
-
-std::uint64_t InfiniteSource::room_left() const noexcept {
-  if (limit_ < 0) return std::numeric_limits<std::uint64_t>::max();
-  const std::uint64_t limit = static_cast<std::uint64_t>(limit_), count = count_.get();
-  return count >= limit ? 0 : limit - count;
 }
 
 void InfiniteSource::at_limit() noexcept {
@@ -133,7 +131,7 @@ bool InfiniteSource::run_task(graph::Task& task) noexcept {
     const auto chunk =
         static_cast<std::uint32_t>(std::min<std::uint64_t>(want - sent, graph::Batch::kMax));
     graph::Batch b;
-    const std::uint32_t made = source::make_packets(pool(), payload_, chunk, timestamp_, b);
+    const std::uint32_t made = source::make_packets(pool(), payload_.bytes(), chunk, timestamp_, b);
     if (made < chunk) alloc_failures_.add(chunk - made);
     if (made == 0) break;  // the pool is empty: try again on the next run
     count_.add(made);
@@ -158,7 +156,7 @@ void InfiniteSource::pull(int, graph::Batch& out, std::uint32_t max) noexcept {
     return;
   }
   const auto n = static_cast<std::uint32_t>(std::min<std::uint64_t>({left, max, out.room()}));
-  const std::uint32_t made = source::make_packets(pool(), payload_, n, timestamp_, out);
+  const std::uint32_t made = source::make_packets(pool(), payload_.bytes(), n, timestamp_, out);
   if (made < n) alloc_failures_.add(n - made);
   count_.add(made);
   if (room_left() == 0) at_limit();
@@ -177,18 +175,15 @@ void InfiniteSource::add_handlers() {
     return Status();
   });
   add_read_handler(
-      "data", [this] { return data_; }, true);
+      "data", [this] { return payload_.data(); }, true);
   add_write_handler("data", [this](std::string_view v) {
-    UPLANE_RETURN_IF_ERROR(set_payload(std::string(v), length_));
+    UPLANE_RETURN_IF_ERROR(payload_.set(pool(), std::string(v), payload_.length()));
     maybe_reschedule();
     return Status();
   });
-  auto length_read = [this] { return fmt::format("{}\n", length_); };
+  auto length_read = [this] { return fmt::format("{}\n", payload_.length()); };
   auto length_write = [this](std::string_view v) -> Status {
-    std::int64_t n = 0;
-    if (!ArgParser<std::int64_t>::parse(trimmed(v), n).empty())
-      return make_error(Errc::kInvalidArgument, "length must be integer");
-    UPLANE_RETURN_IF_ERROR(set_payload(data_, n));
+    UPLANE_RETURN_IF_ERROR(payload_.write_length(pool(), v));
     maybe_reschedule();
     return Status();
   };

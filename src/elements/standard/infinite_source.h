@@ -65,6 +65,29 @@ inline constexpr std::string_view kDefaultData =
 std::string payload(std::string_view data, std::int64_t length);
 // An error when a packet of `bytes` does not fit one of the pool's frames.
 Status check_fits(const mem::PacketPool& pool, std::size_t bytes);
+
+// DATA, LENGTH and the packet contents they make. A DATA and LENGTH whose packet does not
+// fit a pool frame are never installed.
+class Payload {
+ public:
+  const std::string& data() const noexcept { return data_; }
+  std::int64_t length() const noexcept { return length_; }
+  const std::string& bytes() const noexcept { return bytes_; }
+  // Installs DATA and LENGTH, or returns check_fits' error and changes nothing.
+  Status set(const mem::PacketPool& pool, std::string data, std::int64_t length);
+  // A write to the length (datasize) handler: an integer ("length must be integer"), then
+  // set() with the current DATA.
+  Status write_length(const mem::PacketPool& pool, std::string_view text);
+
+ private:
+  std::string data_{kDefaultData};
+  std::int64_t length_ = -1;
+  std::string bytes_{kDefaultData};
+};
+
+// Packets that may still go out before LIMIT when `count` went out already (UINT64_MAX when
+// limit < 0, no limit).
+std::uint64_t room_left(std::int64_t limit, std::uint64_t count) noexcept;
 // Appends up to n (<= out.room()) packets holding `payload` to `out`, stamped with the
 // wall clock when `timestamp`; returns how many (fewer when the pool ran dry).
 std::uint32_t make_packets(mem::PacketPool& pool, std::string_view payload, std::uint32_t n,
@@ -85,17 +108,14 @@ class InfiniteSource final : public graph::Element {
 
  private:
   // Packets that may still go out before LIMIT (UINT64_MAX without a limit).
-  std::uint64_t room_left() const noexcept;
+  std::uint64_t room_left() const noexcept { return source::room_left(limit_, count_.get()); }
   // At the limit: stop the router when STOP says so.
   void at_limit() noexcept;
   // After a handler changed something: run again if there is something to do.
   void maybe_reschedule() noexcept;
-  Status set_payload(std::string data, std::int64_t length);
 
-  std::string data_{source::kDefaultData};
-  std::string payload_{source::kDefaultData};
+  source::Payload payload_;
   std::int64_t limit_ = -1;
-  std::int64_t length_ = -1;
   std::int32_t burst_ = 1;
   bool active_ = true;
   bool stop_ = false;

@@ -14,10 +14,7 @@ namespace uplane::elements {
 namespace {
 
 using graph::DropReason;
-using testing::config_error;
-using testing::Harness;
-using testing::PacketSpec;
-using Bytes = std::vector<std::uint8_t>;
+using namespace testing;
 
 // --- Null ---
 

@@ -15,18 +15,9 @@ namespace uplane::elements {
 namespace {
 
 using graph::DropReason;
-using testing::config_error;
-using testing::Harness;
-using testing::PacketSpec;
-using Bytes = std::vector<std::uint8_t>;
+using namespace testing;
 
 Bytes pkt(std::uint8_t tag) { return Bytes{tag, 1, 2, 3}; }
-
-std::vector<int> tags(const std::vector<testing::OutPacket>& got) {
-  std::vector<int> v;
-  for (const auto& o : got) v.push_back(o.bytes.empty() ? -1 : o.bytes[0]);
-  return v;
-}
 
 // --- Paint ---
 
@@ -99,9 +90,9 @@ TEST(PaintSwitch, SendsByPaint) {
   for (std::uint8_t i = 0; i < 8; ++i) v.push_back(pkt(i));
   // Paint packet i with i % 4: paint 3 names no output.
   h.push("in", v, [](mem::Packet& p) { p.set_paint(static_cast<std::uint8_t>(p.data()[0] % 4)); });
-  EXPECT_EQ(tags(h.sink("o0")), (std::vector<int>{0, 4}));
-  EXPECT_EQ(tags(h.sink("o1")), (std::vector<int>{1, 5}));
-  EXPECT_EQ(tags(h.sink("o2")), (std::vector<int>{2, 6}));
+  EXPECT_EQ(first_bytes(h.sink("o0")), (std::vector<int>{0, 4}));
+  EXPECT_EQ(first_bytes(h.sink("o1")), (std::vector<int>{1, 5}));
+  EXPECT_EQ(first_bytes(h.sink("o2")), (std::vector<int>{2, 6}));
   EXPECT_EQ(h.drops("s", DropReason::kUnconnected), 2u);
 }
 
@@ -115,9 +106,9 @@ TEST(PaintSwitch, PaintedTwoFiftyFiveGoesEverywhere) {
   std::vector<Bytes> v;
   for (std::uint8_t i = 0; i < 5; ++i) v.push_back(pkt(i));
   h.push("in", v, [&](mem::Packet& p) { p.set_paint(paints[p.data()[0]]); });
-  EXPECT_EQ(tags(h.sink("o0")), (std::vector<int>{0, 1, 2, 4}));
-  EXPECT_EQ(tags(h.sink("o1")), (std::vector<int>{1, 4}));
-  EXPECT_EQ(tags(h.sink("o2")), (std::vector<int>{1, 3, 4}));
+  EXPECT_EQ(first_bytes(h.sink("o0")), (std::vector<int>{0, 1, 2, 4}));
+  EXPECT_EQ(first_bytes(h.sink("o1")), (std::vector<int>{1, 4}));
+  EXPECT_EQ(first_bytes(h.sink("o2")), (std::vector<int>{1, 3, 4}));
   EXPECT_EQ(h.sink("o1")[0].bytes, pkt(1));
   EXPECT_EQ(h.sink("o1")[0].paint, 255);
   EXPECT_EQ(h.read("s.alloc_failures"), "0\n");
@@ -131,8 +122,8 @@ TEST(PaintSwitch, AnnoKeyword) {
     p.set_paint(0);
     p.user_anno()[5] = p.data()[0];
   });
-  EXPECT_EQ(tags(h.sink("o0")), (std::vector<int>{0}));
-  EXPECT_EQ(tags(h.sink("o1")), (std::vector<int>{1}));
+  EXPECT_EQ(first_bytes(h.sink("o0")), (std::vector<int>{0}));
+  EXPECT_EQ(first_bytes(h.sink("o1")), (std::vector<int>{1}));
 }
 
 TEST(PaintSwitch, ManyOutputs) {

@@ -17,9 +17,7 @@
 namespace uplane::elements {
 namespace {
 
-using testing::config_error;
-using testing::Harness;
-using Bytes = std::vector<std::uint8_t>;
+using namespace testing;
 
 // Sends every Print's lines to a temporary file for the life of the object.
 class Captured {

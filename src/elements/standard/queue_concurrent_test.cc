@@ -19,8 +19,7 @@
 namespace uplane::elements {
 namespace {
 
-using testing::Harness;
-using Bytes = std::vector<std::uint8_t>;
+using namespace testing;
 
 constexpr int kProducers = 2;
 constexpr int kPerProducer = 20000;

@@ -16,20 +16,12 @@ namespace uplane::elements {
 namespace {
 
 using graph::DropReason;
-using testing::config_error;
-using testing::Harness;
-using Bytes = std::vector<std::uint8_t>;
+using namespace testing;
 
 // Packets 0..n-1, each one byte holding its number (and a second byte, so none is empty).
 std::vector<Bytes> numbered(int n, int first = 0) {
   std::vector<Bytes> v;
   for (int i = first; i < first + n; ++i) v.push_back(Bytes{static_cast<std::uint8_t>(i), 0xee});
-  return v;
-}
-
-std::vector<int> numbers(const std::vector<testing::OutPacket>& got) {
-  std::vector<int> v;
-  for (const auto& o : got) v.push_back(o.bytes.empty() ? -1 : o.bytes[0]);
   return v;
 }
 
@@ -54,7 +46,7 @@ TEST_P(QueueTest, FirstInFirstOut) {
   h.push("in", numbered(2, 5));
   EXPECT_EQ(h.pull("out", 32), 5u);
   EXPECT_EQ(h.pull("out", 32), 0u);
-  EXPECT_EQ(numbers(h.sink("out")), range(0, 7));
+  EXPECT_EQ(first_bytes(h.sink("out")), range(0, 7));
   EXPECT_EQ(h.sink("out")[3].bytes, (Bytes{3, 0xee}));
   EXPECT_EQ(h.read("q.highwater_length"), "5\n");
   EXPECT_EQ(h.read("q.drops"), "0\n");
@@ -85,8 +77,8 @@ TEST_P(QueueTest, CapacityIsExactAndOverflowIsCounted) {
   h.push("in", numbered(1, 8));
   EXPECT_EQ(h.read("q.drops"), "4\n");
   EXPECT_EQ(h.pull("out", 32), 5u);
-  EXPECT_EQ(numbers(h.sink("out")), range(0, 5));  // the first five; the later ones dropped
-  h.push("in", numbered(40, 10));                  // more than a batch at once
+  EXPECT_EQ(first_bytes(h.sink("out")), range(0, 5));  // the first five; the later ones dropped
+  h.push("in", numbered(40, 10));                      // more than a batch at once
   EXPECT_EQ(h.read("q.length"), "5\n");
   EXPECT_EQ(h.read("q.drops"), "39\n");
 }
@@ -96,11 +88,11 @@ TEST_P(QueueTest, OverflowGoesToOutputOne) {
             "(3) -> out :: TestSink; q[1] -> over :: TestSink");
   ASSERT_TRUE(h.ok()) << h.error();
   h.push("in", numbered(5));
-  EXPECT_EQ(numbers(h.sink("over")), (std::vector<int>{3, 4}));
+  EXPECT_EQ(first_bytes(h.sink("over")), (std::vector<int>{3, 4}));
   EXPECT_EQ(h.read("q.drops"), "2\n");
   EXPECT_EQ(h.drops("q", DropReason::kQueueFull), 0u);
   EXPECT_EQ(h.pull("out"), 3u);
-  EXPECT_EQ(numbers(h.sink("out")), range(0, 3));
+  EXPECT_EQ(first_bytes(h.sink("out")), range(0, 3));
 }
 
 TEST_P(QueueTest, CapacityZeroDropsEverything) {
@@ -140,7 +132,7 @@ TEST_P(QueueTest, ResetSendsThePacketsToOutputOne) {
   ASSERT_TRUE(h.ok()) << h.error();
   h.push("in", numbered(3));
   ASSERT_TRUE(h.write("q.reset", "").is_ok());
-  EXPECT_EQ(numbers(h.sink("over")), range(0, 3));
+  EXPECT_EQ(first_bytes(h.sink("over")), range(0, 3));
   EXPECT_EQ(h.read("q.length"), "0\n");
 }
 
@@ -160,7 +152,7 @@ TEST_P(QueueTest, CapacityHandlerResizes) {
   h.push("in", numbered(2, 7));
   EXPECT_EQ(h.read("q.length"), "6\n");
   EXPECT_EQ(h.pull("out", 32), 6u);
-  EXPECT_EQ(numbers(h.sink("out")), (std::vector<int>{0, 1, 2, 3, 7, 8}));
+  EXPECT_EQ(first_bytes(h.sink("out")), (std::vector<int>{0, 1, 2, 3, 7, 8}));
   EXPECT_FALSE(h.write("q.capacity", "-1").is_ok());
   EXPECT_FALSE(h.write("q.capacity", "big").is_ok());
   EXPECT_FALSE(h.write("q.capacity", "16777217").is_ok());
@@ -210,7 +202,7 @@ TEST(Unqueue, MovesABurstPerRun) {
   EXPECT_TRUE(h.run_tasks(1));
   EXPECT_EQ(h.sink("out").size(), 50u);
   EXPECT_FALSE(h.run_tasks(1));  // nothing left
-  EXPECT_EQ(numbers(h.sink("out")), range(0, 50));
+  EXPECT_EQ(first_bytes(h.sink("out")), range(0, 50));
   EXPECT_EQ(h.read("u.count"), "50\n");
   EXPECT_EQ(h.read("u.burst"), "32\n");
   EXPECT_EQ(h.read("u.limit"), "-1\n");
@@ -233,7 +225,7 @@ TEST(Unqueue, BurstKeyword) {
   EXPECT_EQ(h.read("u2.burst"), "2147483647\n");
   h.run_tasks(2);
   EXPECT_EQ(h.sink("out").size(), 12u);
-  EXPECT_EQ(numbers(h.sink("out3")), range(0, 100));
+  EXPECT_EQ(first_bytes(h.sink("out3")), range(0, 100));
 }
 
 TEST(Unqueue, LimitThenReset) {
@@ -250,7 +242,7 @@ TEST(Unqueue, LimitThenReset) {
   ASSERT_TRUE(h.write("u.limit", "-1").is_ok());
   h.run_tasks(1);
   EXPECT_EQ(h.sink("out").size(), 20u);
-  EXPECT_EQ(numbers(h.sink("out")), range(0, 20));
+  EXPECT_EQ(first_bytes(h.sink("out")), range(0, 20));
 }
 
 TEST(Unqueue, ActiveHandler) {

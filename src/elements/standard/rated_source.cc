@@ -6,18 +6,13 @@
 #include <limits>
 
 #include "base/cpu.h"
+#include "elements/standard/handler_value.h"
 #include "graph/registry.h"
 #include "graph/router.h"
 #include "graph/task.h"
 
 namespace uplane::elements {
 namespace {
-
-std::string_view trimmed(std::string_view v) {
-  const auto b = v.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos) return {};
-  return v.substr(b, v.find_last_not_of(" \t\r\n") - b + 1);
-}
 
 // Click's bucket size for a rate: two tokens below 200 packets/s, else 10 ms of traffic.
 std::uint64_t capacity_for(std::uint64_t rate) { return rate < 200 ? 2 : rate / 100; }
@@ -27,42 +22,35 @@ std::uint64_t capacity_for(std::uint64_t rate) { return rate < 200 ? 2 : rate / 
 Status RatedSource::configure(graph::Args& args) {
   graph::Rate rate{rate_};
   graph::Bandwidth bandwidth{};
-  args.optional_positional("DATA", data_)
+  std::string data{source::kDefaultData};
+  std::int64_t length = -1;
+  args.optional_positional("DATA", data)
       .optional_positional("RATE", rate)
       .optional_positional("LIMIT", limit_)
       .optional_positional("ACTIVE", active_)
-      .optional("LENGTH", length_)
-      .optional("DATASIZE", length_)
+      .optional("LENGTH", length)
+      .optional("DATASIZE", length)
       .optional("STOP", stop_)
       .optional("BANDWIDTH", bandwidth);
   UPLANE_RETURN_IF_ERROR(args.done());
-  UPLANE_RETURN_IF_ERROR(set_payload(data_, length_));
+  UPLANE_RETURN_IF_ERROR(payload_.set(pool(), std::move(data), length));
   std::uint64_t r = rate.per_sec;
   std::uint64_t capacity = capacity_for(r);
   if (bandwidth.bytes_per_sec > 0) {
-    if (payload_.empty())
+    if (payload_.bytes().empty())
       return make_error(Errc::kInvalidArgument, "BANDWIDTH: the packet is empty");
-    const double per_sec = bandwidth.bytes_per_sec / static_cast<double>(payload_.size());
+    const double per_sec = bandwidth.bytes_per_sec / static_cast<double>(payload_.bytes().size());
     r = per_sec >= static_cast<double>(kMaxRate) + 1 ? kMaxRate + 1
                                                      : static_cast<std::uint64_t>(per_sec);
     capacity = capacity_for(r);
     // As Click: with BANDWIDTH the bucket holds at least twice LENGTH.
-    if (length_ > 0 && capacity < 2 * static_cast<std::uint64_t>(length_))
-      capacity = 2 * static_cast<std::uint64_t>(length_);
+    if (length > 0 && capacity < 2 * static_cast<std::uint64_t>(length))
+      capacity = 2 * static_cast<std::uint64_t>(length);
   }
   if (r > kMaxRate)
     return make_error(Errc::kInvalidArgument, "RATE: at most {} packets per second, got {}",
                       kMaxRate, r);
   set_rate(r, capacity);
-  return {};
-}
-
-Status RatedSource::set_payload(std::string data, std::int64_t length) {
-  std::string p = source::payload(data, length);
-  UPLANE_RETURN_IF_ERROR(source::check_fits(pool(), p.size()));
-  data_ = std::move(data);
-  length_ = length;
-  payload_ = std::move(p);
   return {};
 }
 
@@ -100,19 +88,13 @@ void RatedSource::refill(std::uint64_t now) noexcept {
   }
 }
 
-std::uint64_t RatedSource::room_left() const noexcept {
-  if (limit_ < 0) return std::numeric_limits<std::uint64_t>::max();
-  const std::uint64_t limit = static_cast<std::uint64_t>(limit_), count = count_.get();
-  return count >= limit ? 0 : limit - count;
-}
-
 std::uint32_t RatedSource::due(std::uint32_t max) noexcept {
   refill(now_ns());
   return static_cast<std::uint32_t>(std::min<std::uint64_t>({tokens_ / kToken, max, room_left()}));
 }
 
 std::uint32_t RatedSource::emit(std::uint32_t n, graph::Batch& out) noexcept {
-  const std::uint32_t made = source::make_packets(pool(), payload_, n, true, out);
+  const std::uint32_t made = source::make_packets(pool(), payload_.bytes(), n, true, out);
   if (made < n) alloc_failures_.add(n - made);
   tokens_ -= std::uint64_t{made} * kToken;
   count_.add(made);
@@ -158,16 +140,12 @@ void RatedSource::add_handlers() {
     return Status();
   });
   add_read_handler(
-      "data", [this] { return data_; }, true);
-  add_write_handler("data",
-                    [this](std::string_view v) { return set_payload(std::string(v), length_); });
-  auto length_read = [this] { return fmt::format("{}\n", length_); };
-  auto length_write = [this](std::string_view v) -> Status {
-    std::int64_t n = 0;
-    if (!ArgParser<std::int64_t>::parse(trimmed(v), n).empty())
-      return make_error(Errc::kInvalidArgument, "length must be integer");
-    return set_payload(data_, n);
-  };
+      "data", [this] { return payload_.data(); }, true);
+  add_write_handler("data", [this](std::string_view v) {
+    return payload_.set(pool(), std::string(v), payload_.length());
+  });
+  auto length_read = [this] { return fmt::format("{}\n", payload_.length()); };
+  auto length_write = [this](std::string_view v) { return payload_.write_length(pool(), v); };
   add_read_handler("length", length_read, true);
   add_write_handler("length", length_write);
   add_read_handler("datasize", length_read, true);

@@ -81,13 +81,10 @@ class RatedSource final : public graph::Element {
   std::uint32_t due(std::uint32_t max) noexcept;
   // Emits n due packets into `out`; returns how many were made.
   std::uint32_t emit(std::uint32_t n, graph::Batch& out) noexcept;
-  std::uint64_t room_left() const noexcept;
+  std::uint64_t room_left() const noexcept { return source::room_left(limit_, count_.get()); }
   void maybe_reschedule() noexcept;
-  Status set_payload(std::string data, std::int64_t length);
 
-  std::string data_{source::kDefaultData};
-  std::string payload_{source::kDefaultData};
-  std::int64_t length_ = -1;
+  source::Payload payload_;
   std::int64_t limit_ = -1;
   std::uint64_t rate_ = 10;
   std::uint64_t capacity_ = 2;  // whole tokens

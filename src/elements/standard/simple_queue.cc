@@ -6,18 +6,10 @@
 #include <bit>
 #include <vector>
 
+#include "elements/standard/handler_value.h"
 #include "graph/registry.h"
 
 namespace uplane::elements {
-namespace {
-
-std::string_view trimmed(std::string_view v) {
-  const auto b = v.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos) return {};
-  return v.substr(b, v.find_last_not_of(" \t\r\n") - b + 1);
-}
-
-}  // namespace
 
 SimpleQueue::~SimpleQueue() = default;
 

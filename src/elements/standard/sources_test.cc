@@ -17,9 +17,7 @@ namespace uplane::elements {
 namespace {
 
 using graph::DropReason;
-using testing::config_error;
-using testing::Harness;
-using Bytes = std::vector<std::uint8_t>;
+using namespace testing;
 
 const std::string kClickDefault =
     "Random bullshit in a packet, at least 64 bytes long. Well, now it is.";
@@ -176,12 +174,14 @@ TEST(InfiniteSource, PullsGetNothingOnceTheRouterStops) {
   ASSERT_TRUE(h.ok()) << h.error();
   h.run_tasks(1);
   EXPECT_EQ(h.sink("out").size(), 2u);
-  EXPECT_EQ(h.sink("out2").size(), 1u);
+  // RatedSource's bucket holds what accrued since initialize: 1, or more on a slow machine.
+  const std::size_t rated = h.sink("out2").size();
+  EXPECT_GE(rated, 1u);
   h.router().please_stop();
   sleep_ms(20);
   EXPECT_FALSE(h.run_tasks(2));  // the Unqueues drain, the sources add nothing
   EXPECT_EQ(h.sink("out").size(), 2u);
-  EXPECT_EQ(h.sink("out2").size(), 1u);
+  EXPECT_EQ(h.sink("out2").size(), rated);
 }
 
 TEST(InfiniteSource, InactivePullGetsNothing) {

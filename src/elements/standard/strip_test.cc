@@ -14,16 +14,9 @@ namespace uplane::elements {
 namespace {
 
 using graph::DropReason;
-using testing::config_error;
-using testing::Harness;
-using testing::PacketSpec;
-using Bytes = std::vector<std::uint8_t>;
+using namespace testing;
 
-Bytes runt(std::size_t n) {
-  Bytes b(n);
-  for (std::size_t i = 0; i < n; ++i) b[i] = static_cast<std::uint8_t>(i);
-  return b;
-}
+Bytes runt(std::size_t n) { return ramp(n); }
 
 TEST(Strip, RemovesTheEthernetHeader) {
   Harness h("in :: TestSource -> s :: Strip(14) -> out :: TestSink");

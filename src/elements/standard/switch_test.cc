@@ -15,16 +15,7 @@ namespace uplane::elements {
 namespace {
 
 using graph::DropReason;
-using testing::config_error;
-using testing::Harness;
-using testing::PacketSpec;
-using Bytes = std::vector<std::uint8_t>;
-
-std::vector<int> tags(const std::vector<testing::OutPacket>& got) {
-  std::vector<int> v;
-  for (const auto& o : got) v.push_back(o.bytes.empty() ? -1 : o.bytes[0]);
-  return v;
-}
+using namespace testing;
 
 std::vector<Bytes> tagged(int n) {
   std::vector<Bytes> v;
@@ -61,7 +52,7 @@ TEST(Tee, OneOutputPassesThrough) {
   Harness h("in :: TestSource -> t :: Tee(1) -> out :: TestSink");
   ASSERT_TRUE(h.ok()) << h.error();
   h.push("in", tagged(40));
-  EXPECT_EQ(tags(h.sink("out")).size(), 40u);
+  EXPECT_EQ(first_bytes(h.sink("out")).size(), 40u);
   EXPECT_EQ(h.frames_outstanding(), 0u);
 }
 
@@ -96,19 +87,19 @@ TEST(RoundRobinSwitch, TakesTurns) {
       "s[2] -> o2 :: TestSink");
   ASSERT_TRUE(h.ok()) << h.error();
   h.push("in", tagged(7));
-  EXPECT_EQ(tags(h.sink("o0")), (std::vector<int>{0, 3, 6}));
-  EXPECT_EQ(tags(h.sink("o1")), (std::vector<int>{1, 4}));
-  EXPECT_EQ(tags(h.sink("o2")), (std::vector<int>{2, 5}));
+  EXPECT_EQ(first_bytes(h.sink("o0")), (std::vector<int>{0, 3, 6}));
+  EXPECT_EQ(first_bytes(h.sink("o1")), (std::vector<int>{1, 4}));
+  EXPECT_EQ(first_bytes(h.sink("o2")), (std::vector<int>{2, 5}));
   // The turn carries over to the next batch.
   h.push("in", {Bytes{100}});
-  EXPECT_EQ(tags(h.sink("o1")), (std::vector<int>{1, 4, 100}));
+  EXPECT_EQ(first_bytes(h.sink("o1")), (std::vector<int>{1, 4, 100}));
 }
 
 TEST(RoundRobinSwitch, OneOutput) {
   Harness h("in :: TestSource -> s :: RoundRobinSwitch -> out :: TestSink");
   ASSERT_TRUE(h.ok()) << h.error();
   h.push("in", tagged(3));
-  EXPECT_EQ(tags(h.sink("out")), (std::vector<int>{0, 1, 2}));
+  EXPECT_EQ(first_bytes(h.sink("out")), (std::vector<int>{0, 1, 2}));
 }
 
 TEST(RoundRobinSwitch, ConfigurationErrors) {
@@ -126,9 +117,9 @@ TEST(HashSwitch, SumModuloOutputCount) {
   ASSERT_TRUE(h.ok()) << h.error();
   // Bytes 1 and 2 are hashed. Sums: 21 -> 0, 2 -> 2, 4 -> 1, 255 + 255 = 510 -> 0.
   h.push("in", {Bytes{0, 0x10, 0x05}, Bytes{1, 1, 1}, Bytes{2, 2, 2, 9}, Bytes{3, 255, 255}});
-  EXPECT_EQ(tags(h.sink("o0")), (std::vector<int>{0, 3}));
-  EXPECT_EQ(tags(h.sink("o1")), (std::vector<int>{2}));
-  EXPECT_EQ(tags(h.sink("o2")), (std::vector<int>{1}));
+  EXPECT_EQ(first_bytes(h.sink("o0")), (std::vector<int>{0, 3}));
+  EXPECT_EQ(first_bytes(h.sink("o1")), (std::vector<int>{2}));
+  EXPECT_EQ(first_bytes(h.sink("o2")), (std::vector<int>{1}));
 }
 
 TEST(HashSwitch, FoldsForTwoFourAndEightOutputs) {
@@ -139,10 +130,10 @@ TEST(HashSwitch, FoldsForTwoFourAndEightOutputs) {
   // 6: 6 ^ 0 = 6 -> 2.  17: 17 ^ 1 = 16 -> 0.  18: 18 ^ 1 = 19 -> 3.  0x25: 37 ^ 2 = 39 -> 3.
   // 0x41: 65 ^ 4 = 69 -> 1.
   h.push("in", {Bytes{0, 6}, Bytes{1, 17}, Bytes{2, 18}, Bytes{3, 0x25}, Bytes{4, 0x41}});
-  EXPECT_EQ(tags(h.sink("o0")), (std::vector<int>{1}));
-  EXPECT_EQ(tags(h.sink("o1")), (std::vector<int>{4}));
-  EXPECT_EQ(tags(h.sink("o2")), (std::vector<int>{0}));
-  EXPECT_EQ(tags(h.sink("o3")), (std::vector<int>{2, 3}));
+  EXPECT_EQ(first_bytes(h.sink("o0")), (std::vector<int>{1}));
+  EXPECT_EQ(first_bytes(h.sink("o1")), (std::vector<int>{4}));
+  EXPECT_EQ(first_bytes(h.sink("o2")), (std::vector<int>{0}));
+  EXPECT_EQ(first_bytes(h.sink("o3")), (std::vector<int>{2, 3}));
 }
 
 TEST(HashSwitch, ShortPacketsGoToOutputZero) {

@@ -5,19 +5,11 @@
 #include <algorithm>
 #include <limits>
 
+#include "elements/standard/handler_value.h"
 #include "graph/registry.h"
 #include "graph/task.h"
 
 namespace uplane::elements {
-namespace {
-
-std::string_view trimmed(std::string_view v) {
-  const auto b = v.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos) return {};
-  return v.substr(b, v.find_last_not_of(" \t\r\n") - b + 1);
-}
-
-}  // namespace
 
 Status Unqueue::configure(graph::Args& args) {
   UPLANE_RETURN_IF_ERROR(args.optional_positional("BURST", burst_)

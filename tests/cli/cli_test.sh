@@ -53,4 +53,21 @@ for sig in INT TERM; do
     $([ $rc = 0 ] && [ -n "$count" ] && [ "$count" -gt 0 ] && grep -q '^c.byte_count:$' "$dir/out"; echo $?)
 done
 
+# run --rates: a line a second (here every 0.2 s) with the rate of each moving count handler,
+# while it runs; the rates agree with the final count.
+timeout 30 "$uplane" run --rates 0.2 -h c.count "$dir/endless.click" >"$dir/rates" 2>&1 &
+pid=$!
+for _ in $(seq 100); do  # bounded: until three lines, or 10 s
+  [ "$(grep -c '^rates' "$dir/rates")" -ge 3 ] && break
+  sleep 0.1
+done
+kill -s INT "$pid"
+wait "$pid"; rc=$?
+lines=$(grep -c '^rates t=[0-9.]*s InfiniteSource@1=[0-9]*/s c=[0-9]*/s Discard@3=[0-9]*/s$' "$dir/rates")
+rate=$(grep -m1 '^rates' "$dir/rates" | sed 's/.* c=\([0-9]*\)\/s.*/\1/')
+check "run --rates prints each count handler's rate while running" \
+  $([ $rc = 0 ] && [ "$lines" -ge 3 ] && [ "${rate:-0}" -gt 0 ]; echo $?)
+out=$(timeout 30 "$uplane" run --rates 0 "$dir/good.click" 2>&1); rc=$?
+check "run --rates refuses an interval below 0.1 s" $([ $rc != 0 ] && grep -q rates <<<"$out"; echo $?)
+
 exit $fail

@@ -71,6 +71,18 @@ add_custom_target(concurrent_tests)
 # uplane_test(NAME SOURCES... DEPS ... LABELS ... [TIMEOUT s]): a GoogleTest binary under CTest.
 # Labels say what a test needs (STYLE.md): unit, element, golden, netns, fuzz; 'concurrent'
 # marks the tests that also run under ThreadSanitizer in CI.
+# Sets LABELS on every case gtest_discover_tests found for `name` (TEST_LIST <name>_cases).
+# Labels are a list, which gtest_discover_tests' PROPERTIES flattens in CMake 3.25; set
+# them from a script that runs after discovery, over the discovered cases.
+function(uplane_label_cases name labels)
+  set(_labels_script ${CMAKE_CURRENT_BINARY_DIR}/${name}_labels.cmake)
+  file(WRITE ${_labels_script}
+       "foreach(_case IN LISTS ${name}_cases)\n"
+       "  set_tests_properties(\"\${_case}\" PROPERTIES LABELS \"${labels}\")\n"
+       "endforeach()\n")
+  set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES ${_labels_script})
+endfunction()
+
 function(uplane_test name)
   cmake_parse_arguments(T "" "TIMEOUT" "SOURCES;DEPS;LABELS" ${ARGN})
   add_executable(${name} ${T_SOURCES})
@@ -81,14 +93,7 @@ function(uplane_test name)
   # One CTest test per GoogleTest case, so ctest's summary counts and names each of them.
   gtest_discover_tests(${name} TEST_LIST ${name}_cases PROPERTIES TIMEOUT ${T_TIMEOUT}
                        DISCOVERY_TIMEOUT 60)
-  # Labels are a list, which gtest_discover_tests' PROPERTIES flattens in CMake 3.25; set
-  # them from a script that runs after discovery, over the discovered cases.
-  set(_labels_script ${CMAKE_CURRENT_BINARY_DIR}/${name}_labels.cmake)
-  file(WRITE ${_labels_script}
-       "foreach(_case IN LISTS ${name}_cases)\n"
-       "  set_tests_properties(\"\${_case}\" PROPERTIES LABELS \"${T_LABELS}\")\n"
-       "endforeach()\n")
-  set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES ${_labels_script})
+  uplane_label_cases(${name} "${T_LABELS}")
   if("concurrent" IN_LIST T_LABELS)
     add_dependencies(concurrent_tests ${name})
   endif()

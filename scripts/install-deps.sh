@@ -2,15 +2,19 @@
 # Installs every Debian 12 package that uplane's build and tests need, with apt-get.
 # Idempotent, and quiet when everything is already there.
 #   scripts/install-deps.sh          build + tests
-#   scripts/install-deps.sh --bench  also the peers the benchmarks run beside (DPDK)
+#   scripts/install-deps.sh --bench  also the peers the benchmarks run beside (DPDK's
+#                                    libraries and dpdk-testpmd, Open vSwitch; perf)
 #   scripts/install-deps.sh --fuzz   also clang and libFuzzer, for the 'fuzz' preset
 set -euo pipefail
 
 pkgs=(g++ cmake ninja-build pkg-config git libfmt-dev libgtest-dev libgmock-dev libcli11-dev
-      libpcap-dev python3)
+      libpcap-dev libxdp-dev libbpf-dev python3)
+pkgs+=(iproute2 iputils-ping iperf3 ethtool)  # tests/netns and scripts/demo.sh
 for arg in "$@"; do
   case "$arg" in
-    --bench) pkgs+=(dpdk-dev) ;;
+    # bench/ports/run.sh: dpdk-testpmd (package dpdk), ovs-vswitchd/ovsdb-server (Debian's
+    # openvswitch-switch; the script starts them itself, never as a service), perf.
+    --bench) pkgs+=(dpdk-dev dpdk openvswitch-switch linux-perf) ;;
     --fuzz) pkgs+=(clang libclang-rt-14-dev) ;;
     *) echo "usage: $0 [--bench] [--fuzz]" >&2; exit 2 ;;
   esac

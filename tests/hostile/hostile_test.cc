@@ -32,7 +32,10 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <gtest/gtest.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <array>
@@ -69,7 +72,9 @@
 #include "graph/element.h"
 #include "graph/registry.h"
 #include "graph/router.h"
+#include "base/unique_fd.h"
 #include "harness.h"
+#include "netns_bed.h"
 
 namespace uplane::hostile {
 namespace {
@@ -1185,6 +1190,7 @@ void run_queue(const std::string& cls);
 void run_unqueue();
 void run_arp_querier();
 void run_from_dump(const TempDir& dir);
+void run_from_device();
 
 std::vector<Entry> table(const TempDir& dir) {
   std::vector<Entry> t;
@@ -1497,6 +1503,13 @@ std::vector<Entry> table(const TempDir& dir) {
                   .consumed = "count",
                   .counters = {{"write_errors", count_zero()}}}});
   add("FromDump", {}, run_from_dump);
+  // ToDevice over the null port takes everything; FromDevice gets the corpus from the wire.
+  add("ToDevice", {{.decl = "ToDevice(null0, METHOD NULL)",
+                    .outputs = 0,
+                    .model = [](const Pkt&) { return consumed(); },
+                    .consumed = "count",
+                    .counters = {{"drops", count_zero()}}}});
+  add("FromDevice", {}, [](const TempDir&) { run_from_device(); });
   std::sort(t.begin(), t.end(), [](const Entry& a, const Entry& b) { return a.cls < b.cls; });
   return t;
 }
@@ -2001,6 +2014,77 @@ void run_entry(const Entry& e, const TempDir& dir) {
     if (c.pull && input_is_agnostic(e.cls)) Runner(e.cls, c, true).run();
   }
   if (e.custom) e.custom(dir);
+}
+
+// FromDevice receives the Ethernet corpus from the wire: a TAP device it reads, to which the
+// kernel side sends each frame through a packet socket (as root; runts are padded to 14
+// bytes by the kernel). Every frame the port took must come out or be counted (FORCE_IP:
+// filtered), and what comes out must be what the model says FORCE_IP keeps. Without root,
+// the null port only (a fixed valid frame).
+void run_from_device() {
+  for (const bool force_ip : {false, true}) {
+    Harness h(fmt::format("e :: FromDevice(n0, METHOD NULL, BURST 7, FORCE_IP {}) -> o0 :: "
+                          "TestSink",
+                          force_ip));
+    ASSERT_TRUE(h.ok()) << h.error();
+    h.run_tasks(10);
+    EXPECT_EQ(h.sink("o0").size(), 70u);
+    EXPECT_EQ(read_u64(h, "e.count"), 70u);
+  }
+  if (!testing::is_root()) return;
+  testing::NetnsBed bed("uplhos", 1);
+  ASSERT_TRUE(bed.ok());
+  for (const bool force_ip : {false, true}) {
+    const std::string tap = fmt::format("uhtap{}", force_ip ? 1 : 0);
+    std::unique_ptr<Harness> h;
+    UniqueFd sock;
+    int ifindex = 0;
+    {
+      testing::InNetns in(bed.ns(0));
+      ASSERT_TRUE(in.ok());
+      h = std::make_unique<Harness>(fmt::format(
+          "e :: FromDevice({}, METHOD TAP, FORCE_IP {}) -> o0 :: TestSink", tap, force_ip));
+      ASSERT_TRUE(h->ok()) << h->error();
+      ASSERT_TRUE(testing::sh("ip -n " + bed.ns(0) + " link set " + tap + " up"));
+      sock = UniqueFd(socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0));
+      ifindex = static_cast<int>(if_nametoindex(tap.c_str()));
+    }
+    ASSERT_TRUE(sock.valid());
+    sockaddr_ll sll{};
+    sll.sll_family = AF_PACKET;
+    sll.sll_ifindex = ifindex;
+    ASSERT_NE(sll.sll_ifindex, 0);
+    std::size_t sent = 0;
+    for (const Bytes& p : packets(Form::kEther)) {
+      if (p.empty() || p.size() > 1514) continue;
+      sll.sll_halen = 0;
+      if (sendto(sock.get(), p.data(), p.size(), 0, reinterpret_cast<sockaddr*>(&sll),
+                 sizeof(sll)) == static_cast<ssize_t>(p.size()))
+        ++sent;
+      if (sent % 64 == 0) h->run_tasks(2);  // keep the TAP queue (500 frames) from filling
+    }
+    ASSERT_GT(sent, packets(Form::kEther).size() / 2);
+    const std::string where = fmt::format("FromDevice(METHOD TAP, FORCE_IP {})", force_ip);
+    // Everything sent arrives on the TAP fd; take it all (bounded).
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+    auto taken = [&] { return read_u64(*h, "e.count") + h->drops("e", DropReason::kFiltered); };
+    while (taken() < sent && std::chrono::steady_clock::now() < deadline) h->run_tasks(1);
+    const auto rx = h->read("e.stats");
+    EXPECT_EQ(taken(), sent) << where << ": " << rx;
+    EXPECT_EQ(h->sink("o0").size(), read_u64(*h, "e.count")) << where;
+    for (const OutPacket& o : h->sink("o0")) {
+      if (!force_ip) continue;
+      const Bytes& b = o.bytes;
+      ASSERT_GE(b.size(), 15u) << where;
+      const unsigned type = unsigned{b[12]} << 8 | b[13];
+      EXPECT_TRUE((type == 0x0800 && (b[14] >> 4) == 4 && (b[14] & 15) >= 5 &&
+                   b.size() >= 14u + (b[14] & 15) * 4u) ||
+                  (type == 0x86dd && (b[14] >> 4) == 6 && b.size() >= 54))
+          << where << ": FORCE_IP let through " << testing::to_hex(b);
+      EXPECT_EQ(o.network_header_offset, 14) << where;
+    }
+    h.reset();  // closes the TAP, which takes the device with it
+  }
 }
 
 std::vector<std::string> table_classes() {

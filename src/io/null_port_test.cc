@@ -9,19 +9,14 @@
 
 #include "net/checksum.h"
 #include "net/ipv4.h"
+#include "netns_bed.h"
 
 namespace uplane::io {
 namespace {
 
 std::unique_ptr<mem::PacketPool> make_pool(std::uint32_t frames, std::uint32_t cache = 64,
                                            const char* name = "null-port-test") {
-  return mem::PacketPool::create({.name = name,
-                                  .frame_count = frames,
-                                  .frame_size = 2048,
-                                  .headroom = 128,
-                                  .cache_size = cache,
-                                  .region = {.allow_hugepages = false}})
-      .value();
+  return testing::make_test_pool(name, frames, 2048, cache).value();
 }
 
 PortConfig config(std::uint32_t len = 60) {

@@ -39,15 +39,14 @@
 namespace uplane::io {
 namespace {
 
-using Bytes = std::vector<std::uint8_t>;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-constexpr std::uint16_t kTestEtherType = 0x88b5;  // IEEE 802 local experimental
+// --- the namespace test bed, frames and pools (tests/harness/netns_bed.h) ---
 
-// --- the namespace test bed (tests/harness/netns_bed.h) ---
-
+using testing::Bytes;
 using testing::InNetns;
+using testing::kTestEtherType;
 using testing::NetnsBed;
 using testing::sh;
 using testing::sh_out;
@@ -68,25 +67,7 @@ struct VethBed {
 // --- frames ---
 
 Bytes frame(std::uint32_t len, std::uint32_t seq, std::uint16_t type = kTestEtherType) {
-  Bytes f(len, 0);
-  const std::uint8_t hdr[14] = {0x02,
-                                0,
-                                0,
-                                0,
-                                0,
-                                0x02,
-                                0x02,
-                                0,
-                                0,
-                                0,
-                                0,
-                                0x01,
-                                static_cast<std::uint8_t>(type >> 8),
-                                static_cast<std::uint8_t>(type)};
-  std::memcpy(f.data(), hdr, std::min<std::size_t>(len, 14));
-  for (std::uint32_t i = 14; i < len; ++i) f[i] = static_cast<std::uint8_t>(seq * 7 + i);
-  if (len >= 18) std::memcpy(f.data() + 14, &seq, 4);
-  return f;
+  return testing::test_frame(len, seq, type);
 }
 
 // An IPv4/UDP frame to another host's MAC: spreads over flows for fanout, and the kernel's
@@ -151,13 +132,7 @@ std::uint16_t ether_type_of(const Bytes& f) { return f.size() < 14 ? 0 : (f[12] 
 std::unique_ptr<mem::PacketPool> make_pool(std::uint32_t frames = 4096,
                                            std::uint32_t frame_size = 2048,
                                            std::uint32_t cache = 256) {
-  return mem::PacketPool::create({.name = "packet-port-test",
-                                  .frame_count = frames,
-                                  .frame_size = frame_size,
-                                  .headroom = 128,
-                                  .cache_size = cache,
-                                  .region = {.allow_hugepages = false}})
-      .value();
+  return testing::make_test_pool("packet-port-test", frames, frame_size, cache).value();
 }
 
 // Sends every frame, retrying what the ring could not take, for at most `limit`. Returns

@@ -98,6 +98,20 @@ struct PipeView {
   alignas(kCacheLine) std::atomic<bool> loan_ended{false};
   BusyFlag busy[2];  // [0] receive side, [1] transmit side
 
+  // A view of pipe `name` of `slots` slots over `pool`, with the pool's geometry copied; the
+  // mapping, header, layout and rings are the caller's to fill in.
+  static std::shared_ptr<PipeView> over(const std::string& name, mem::PacketPool& pool,
+                                        std::uint32_t slots) {
+    auto v = std::make_shared<PipeView>();
+    v->pool = &pool;
+    v->slots = slots;
+    v->frame_count = pool.frame_count();
+    v->frame_size = pool.frame_size();
+    v->pool_id = pool.id();
+    v->name = name;
+    return v;
+  }
+
   // End A's half of the loan's handshake: after it returns, the borrowing end is in no
   // burst and will start none that touches the pipe's pool or rings.
   void end_loan() noexcept {
@@ -242,15 +256,9 @@ Result<std::shared_ptr<PipeView>> create_view(const std::string& name, mem::Pack
   if (!region.is_ok())
     return make_error(region.status().code(), "shm pipe '{}': {}", name, region.status().message());
 
-  auto v = std::make_shared<PipeView>();
+  auto v = PipeView::over(name, pool, slots);
   v->region = std::move(region).value();
   v->layout = layout;
-  v->pool = &pool;
-  v->slots = slots;
-  v->frame_count = pool.frame_count();
-  v->frame_size = pool.frame_size();
-  v->pool_id = pool.id();
-  v->name = name;
   std::byte* base = v->region->base();
   auto* h = new (base) PipeHeader{};  // state 0: end A open, end B not yet claimed
   h->slots = slots;
@@ -319,7 +327,7 @@ Result<std::shared_ptr<PipeView>> attach_view(std::shared_ptr<mem::Region> regio
                       "region",
                       name, slots, h->frame_count, region->size());
 
-  auto v = std::make_shared<PipeView>();
+  auto v = PipeView::over(name, pool, slots);
   v->layout = want;
   for (int d = 0; d < 2; ++d) {
     auto r = IndexRing::attach(region->base() + want.ring_offset[d], want.ring_bytes);
@@ -333,12 +341,6 @@ Result<std::shared_ptr<PipeView>> attach_view(std::shared_ptr<mem::Region> regio
   }
   v->region = std::move(region);
   v->hdr = h;
-  v->pool = &pool;
-  v->slots = slots;
-  v->frame_count = pool.frame_count();
-  v->frame_size = pool.frame_size();
-  v->pool_id = pool.id();
-  v->name = name;
   map_parts(*v);
   return v;
 }

@@ -32,33 +32,19 @@
 namespace uplane::io {
 namespace {
 
-using Bytes = std::vector<std::uint8_t>;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-constexpr std::uint16_t kTestEtherType = 0x88b5;
-
+using testing::Bytes;
 using testing::delete_stale_namespaces;
 using testing::InNetns;
 using testing::Netns;
 using testing::sh;
 
-Bytes frame(std::uint32_t len, std::uint32_t seq) {
-  Bytes f(len, 0);
-  const std::uint8_t hdr[14] = {0x02, 0, 0, 0, 0, 0x02, 0x02, 0, 0, 0, 0, 0x01, 0x88, 0xb5};
-  std::memcpy(f.data(), hdr, 14);
-  for (std::uint32_t i = 14; i < len; ++i) f[i] = static_cast<std::uint8_t>(seq * 13 + i);
-  return f;
-}
+Bytes frame(std::uint32_t len, std::uint32_t seq) { return testing::test_frame(len, seq); }
 
 std::unique_ptr<mem::PacketPool> make_pool(std::uint32_t frame_size = 2048) {
-  return mem::PacketPool::create({.name = "tap-port-test",
-                                  .frame_count = 1024,
-                                  .frame_size = frame_size,
-                                  .headroom = 128,
-                                  .cache_size = 64,
-                                  .region = {.allow_hugepages = false}})
-      .value();
+  return testing::make_test_pool("tap-port-test", 1024, frame_size, 64).value();
 }
 
 mem::Packet* packet_of(mem::PacketPool& pool, const Bytes& f) {

@@ -32,9 +32,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
+#include <limits>
 #include <memory>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "base/unique_fd.h"
@@ -44,14 +47,14 @@
 namespace uplane::io {
 namespace {
 
-using Bytes = std::vector<std::uint8_t>;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-constexpr std::uint16_t kTestEtherType = 0x88b5;  // IEEE 802 local experimental
 const std::string kPrefix = "uplx";
 
+using testing::Bytes;
 using testing::InNetns;
+using testing::kTestEtherType;
 using testing::link_stat;
 using testing::NetnsBed;
 using testing::sh;
@@ -115,6 +118,7 @@ bool is_frame(const Bytes& f, std::uint32_t len) {
 // of kTestEtherType only.
 class Peer {
  public:
+  Peer() = default;  // not open: ok() is false
   Peer(const std::string& ns, const std::string& dev) {
     InNetns in(ns);
     if (!in.ok()) return;
@@ -175,13 +179,8 @@ class Peer {
 
 std::unique_ptr<mem::PacketPool> make_pool(std::uint32_t frames = 4096, std::uint32_t size = 2048,
                                            std::uint32_t headroom = 128) {
-  mem::PoolConfig c;
-  c.name = "xdpt" + std::to_string(next_id());
-  c.frame_count = frames;
-  c.frame_size = size;
-  c.headroom = headroom;
-  c.region.allow_hugepages = false;
-  auto p = mem::PacketPool::create(c);
+  auto p = testing::make_test_pool("xdpt" + std::to_string(next_id()), frames, size,
+                                   mem::PoolConfig{}.cache_size, headroom);
   if (!p) return nullptr;
   return std::move(*p);
 }
@@ -234,15 +233,160 @@ void free_all(mem::PacketPool& pool, std::vector<mem::Packet*>* pkts) {
     ASSERT_TRUE((result).is_ok()) << (result).status().to_string();                  \
   } while (0)
 
+// What most tests start from: two namespaces joined by a veth pair (a in namespace 0, b in
+// namespace 1), a pool of `pool_frames`, and, when asked, a Peer on b. Checked by
+// REQUIRE_VETH_BED or REQUIRE_PEER_BED, then taken apart:
+//   VethBed t(4096, kWithPeer);
+//   REQUIRE_PEER_BED(t);
+//   auto& [bed, a, b, pool, peer] = t;
+constexpr bool kWithPeer = true;
+
+struct VethBed {
+  explicit VethBed(std::uint32_t pool_frames = 4096, bool with_peer = false)
+      : bed(2), pool(make_pool(pool_frames)) {
+    std::tie(a, b) = bed.veth(0, 1);
+    if (with_peer && bed.ok()) peer = Peer(bed.ns(1), b);
+  }
+  Bed bed;
+  std::string a, b;
+  std::unique_ptr<mem::PacketPool> pool;
+  Peer peer;
+};
+
+#define REQUIRE_VETH_BED(t)       \
+  do {                            \
+    REQUIRE_BED((t).bed);         \
+    ASSERT_NE((t).pool, nullptr); \
+  } while (0)
+
+#define REQUIRE_PEER_BED(t)     \
+  do {                          \
+    REQUIRE_VETH_BED(t);        \
+    ASSERT_TRUE((t).peer.ok()); \
+  } while (0)
+
+// Whether `ip link show` of `dev` in namespace `ns` mentions `what` (an attached program
+// shows as prog/xdp, or xdpgeneric in generic mode); either way the output is the message.
+::testing::AssertionResult link_shows(const std::string& ns, const std::string& dev,
+                                      const std::string& what) {
+  const std::string link = sh_out("ip -n " + ns + " link show dev " + dev);
+  auto r = link.find(what) != std::string::npos ? ::testing::AssertionSuccess()
+                                                : ::testing::AssertionFailure();
+  return r << link;
+}
+
+// Copies `f` into a packet of `pool` (at its headroom) at the end of `batch`.
+void push_copy(mem::PacketPool& pool, const Bytes& f, mem::Batch& batch) {
+  mem::Packet* pk = pool.alloc();
+  ASSERT_NE(pk, nullptr);
+  ASSERT_TRUE(pk->assign(f.data(), static_cast<std::uint32_t>(f.size()), pool.headroom()));
+  ASSERT_TRUE(batch.push_back(pk));
+}
+
+// Receives every frame of `sent` at `peer`, in order and byte for byte.
+void expect_at_peer(Peer& peer, const std::vector<Bytes>& sent) {
+  for (std::uint32_t i = 0; i < sent.size(); ++i) {
+    Bytes f;
+    ASSERT_TRUE(peer.recv(&f, 5000)) << "frame " << i << " never arrived";
+    EXPECT_EQ(f, sent[i]) << "frame " << i;
+  }
+}
+
+// Calls housekeeping until no transmitted frame awaits its completion, at most `tries` times,
+// `step` apart.
+void reap_completions(XdpPort& p, int tries = 200, milliseconds step = milliseconds(5)) {
+  for (int i = 0; i < tries && p.tx_in_flight() != 0; ++i) {
+    p.housekeeping();
+    std::this_thread::sleep_for(step);
+  }
+}
+
+// Sends `total` frames from `peer`, the `burst` frames again and again, one burst every
+// `gap`, until `stop` (when given) is set or `limit` passes; returns how many the kernel took.
+std::uint64_t send_paced(Peer& peer, const std::vector<Bytes>& burst, std::uint64_t total,
+                         std::chrono::nanoseconds gap, std::chrono::seconds limit,
+                         const std::atomic<bool>* stop = nullptr) {
+  const auto size = static_cast<std::uint32_t>(burst.size());
+  auto next = Clock::now();
+  const auto deadline = next + limit;
+  std::uint64_t n = 0;
+  while (n < total && Clock::now() < deadline && (stop == nullptr || !*stop)) {
+    n +=
+        peer.send_many(burst, static_cast<std::uint32_t>(std::min<std::uint64_t>(size, total - n)));
+    next += gap;
+    std::this_thread::sleep_until(next);
+  }
+  return n;
+}
+
+// A thread counting the frames that arrive at a Peer, and those `good` rejects, until stop()
+// (then until the socket is empty).
+class PeerCounter {
+ public:
+  PeerCounter(Peer& peer, std::function<bool(const Bytes&)> good)
+      : thread_([this, &peer, good = std::move(good)] {
+          Bytes f;
+          for (;;) {
+            if (peer.recv(&f, 20)) {
+              if (!good(f)) ++bad_;
+              ++got_;
+            } else if (stopping_.load()) {
+              return;  // told to stop, and the socket is empty
+            }
+          }
+        }) {}
+  ~PeerCounter() { stop(); }
+  PeerCounter(const PeerCounter&) = delete;
+  PeerCounter& operator=(const PeerCounter&) = delete;
+  void stop() {
+    stopping_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  std::uint64_t got() const { return got_.load(); }
+  std::uint64_t bad() const { return bad_.load(); }
+
+ private:
+  std::atomic<bool> stopping_{false};
+  std::atomic<std::uint64_t> got_{0};
+  std::atomic<std::uint64_t> bad_{0};
+  std::thread thread_;  // last: starts once the counters exist
+};
+
+struct Tally {
+  std::uint64_t packets = 0;
+  std::uint64_t bytes = 0;
+};
+
+// Receives on `port`, returning every frame to `pool`, until `want` frames came or `limit`
+// passes, or, once `finished` (when given) is set, nothing has come for 300 ms.
+Tally drain_port(XdpPort& port, mem::PacketPool& pool, std::uint64_t want,
+                 std::chrono::seconds limit, const std::atomic<bool>* finished = nullptr) {
+  Tally t;
+  const auto deadline = Clock::now() + limit;
+  auto quiet_since = Clock::now();
+  while (t.packets < want && Clock::now() < deadline) {
+    mem::Batch batch;
+    const std::uint32_t n = port.rx_burst(batch);
+    for (mem::Packet* pk : batch.packets()) t.bytes += pk->length();
+    t.packets += n;
+    pool.put_bulk(batch.data(), batch.size());
+    if (n != 0) {
+      quiet_since = Clock::now();
+    } else if (finished != nullptr && *finished && Clock::now() - quiet_since > milliseconds(300)) {
+      break;  // the sender is done and nothing has come for a while
+    } else {
+      std::this_thread::sleep_for(std::chrono::microseconds(50));
+    }
+  }
+  return t;
+}
+
 // --- opening, closing, errors ---
 
 TEST(XdpPort, OpensOnAVethAttachesItsProgramAndDetachesItOnClose) {
-  Bed bed(2);
-  REQUIRE_BED(bed);
-  auto [a, b] = bed.veth(0, 1);
-  ASSERT_TRUE(bed.ok());
-  auto pool = make_pool();
-  ASSERT_NE(pool, nullptr);
+  VethBed t;
+  REQUIRE_VETH_BED(t);
+  auto& [bed, a, b, pool, peer] = t;
   {
     auto port = open_in(bed.ns(0), config(a), *pool);
     ASSERT_OPEN(port);
@@ -256,23 +400,18 @@ TEST(XdpPort, OpensOnAVethAttachesItsProgramAndDetachesItOnClose) {
     EXPECT_EQ(p.ring_size(), 2048u);
     EXPECT_EQ(p.rx_budget(), 1024u);  // a quarter of the 4096-frame pool
     EXPECT_EQ(p.rx_lent(), p.rx_budget());
-    const std::string link = sh_out("ip -n " + bed.ns(0) + " link show dev " + a);
-    EXPECT_NE(link.find("prog/xdp"), std::string::npos) << link;
+    EXPECT_TRUE(link_shows(bed.ns(0), a, "prog/xdp"));
     // The frames lent to the fill ring are out of the pool while the port is open.
     EXPECT_FALSE(pool->check_no_leaks().is_ok());
   }
-  const std::string link = sh_out("ip -n " + bed.ns(0) + " link show dev " + a);
-  EXPECT_EQ(link.find("prog/xdp"), std::string::npos) << link;
+  EXPECT_FALSE(link_shows(bed.ns(0), a, "prog/xdp"));
   EXPECT_TRUE(pool->check_no_leaks().is_ok()) << pool->check_no_leaks().to_string();
 }
 
 TEST(XdpPort, HoldsTheDevicePromiscuousWhileOpenWhenAsked) {
-  Bed bed(2);
-  REQUIRE_BED(bed);
-  auto [a, b] = bed.veth(0, 1);
-  ASSERT_TRUE(bed.ok());
-  auto pool = make_pool();
-  ASSERT_NE(pool, nullptr);
+  VethBed t;
+  REQUIRE_VETH_BED(t);
+  auto& [bed, a, b, pool, peer] = t;
   // A membership raises the device's promiscuity count (`ip -d`), not the flag users set.
   const std::string show = "ip -d -n " + bed.ns(0) + " link show dev " + a;
   EXPECT_NE(sh_out(show).find("promiscuity 0"), std::string::npos) << sh_out(show);
@@ -366,12 +505,9 @@ TEST(XdpPort, RefusesConfigurationsItCannotServe) {
 }
 
 TEST(XdpPort, ZeroCopyOnAVethIsRefusedNamingTheDevice) {
-  Bed bed(2);
-  REQUIRE_BED(bed);
-  auto [a, b] = bed.veth(0, 1);
-  ASSERT_TRUE(bed.ok());
-  auto pool = make_pool();
-  ASSERT_NE(pool, nullptr);
+  VethBed t;
+  REQUIRE_VETH_BED(t);
+  auto& [bed, a, b, pool, peer] = t;
   PortConfig c = config(a);
   c.xdp_zero_copy = true;
   auto port = open_in(bed.ns(0), c, *pool);
@@ -379,19 +515,16 @@ TEST(XdpPort, ZeroCopyOnAVethIsRefusedNamingTheDevice) {
   EXPECT_NE(port.status().message().find("driver of " + a + " offers no zero-copy"),
             std::string::npos)
       << port.status().message();
-  const std::string link = sh_out("ip -n " + bed.ns(0) + " link show dev " + a);
-  EXPECT_EQ(link.find("prog/xdp"), std::string::npos) << link;
+  EXPECT_FALSE(link_shows(bed.ns(0), a, "prog/xdp"));
   EXPECT_TRUE(pool->check_no_leaks().is_ok()) << pool->check_no_leaks().to_string();
 }
 
 TEST(XdpPort, OneQueueOpensOncePerPoolAndOncePerKernel) {
-  Bed bed(2);
-  REQUIRE_BED(bed);
-  auto [a, b] = bed.veth(0, 1);
-  ASSERT_TRUE(bed.ok());
-  auto pool = make_pool();
+  VethBed t;
+  REQUIRE_VETH_BED(t);
+  auto& [bed, a, b, pool, peer] = t;
   auto other = make_pool();
-  ASSERT_TRUE(pool && other);
+  ASSERT_NE(other, nullptr);
   auto first = open_in(bed.ns(0), config(a), *pool);
   ASSERT_OPEN(first);
   auto again = open_in(bed.ns(0), config(a), *pool);
@@ -416,14 +549,9 @@ TEST(XdpPort, OneQueueOpensOncePerPoolAndOncePerKernel) {
 // --- receiving and transmitting ---
 
 TEST(XdpPort, ReceivesFramesByteForByteStraightIntoPoolFrames) {
-  Bed bed(2);
-  REQUIRE_BED(bed);
-  auto [a, b] = bed.veth(0, 1);
-  ASSERT_TRUE(bed.ok());
-  auto pool = make_pool();
-  ASSERT_NE(pool, nullptr);
-  Peer peer(bed.ns(1), b);
-  ASSERT_TRUE(peer.ok());
+  VethBed t(4096, kWithPeer);
+  REQUIRE_PEER_BED(t);
+  auto& [bed, a, b, pool, peer] = t;
   {
     auto port = open_in(bed.ns(0), config(a), *pool);
     ASSERT_OPEN(port);
@@ -463,22 +591,16 @@ TEST(XdpPort, ReceivesFramesByteForByteStraightIntoPoolFrames) {
 }
 
 TEST(XdpPort, ReceivesInGenericModeToo) {
-  Bed bed(2);
-  REQUIRE_BED(bed);
-  auto [a, b] = bed.veth(0, 1);
-  ASSERT_TRUE(bed.ok());
-  auto pool = make_pool();
-  ASSERT_NE(pool, nullptr);
-  Peer peer(bed.ns(1), b);
-  ASSERT_TRUE(peer.ok());
+  VethBed t(4096, kWithPeer);
+  REQUIRE_PEER_BED(t);
+  auto& [bed, a, b, pool, peer] = t;
   {
     PortConfig c = config(a);
     c.xdp_skb_mode = true;
     auto port = open_in(bed.ns(0), c, *pool);
     ASSERT_OPEN(port);
     EXPECT_EQ((*port)->xdp_mode(), "skb");
-    const std::string link = sh_out("ip -n " + bed.ns(0) + " link show dev " + a);
-    EXPECT_NE(link.find("xdpgeneric"), std::string::npos) << link;
+    EXPECT_TRUE(link_shows(bed.ns(0), a, "xdpgeneric"));
     std::vector<Bytes> sent;
     for (std::uint32_t i = 0; i < 32; ++i) {
       sent.push_back(make_frame(i, 64 + i * 40));
@@ -494,14 +616,9 @@ TEST(XdpPort, ReceivesInGenericModeToo) {
 }
 
 TEST(XdpPort, TransmitsFramesByteForByte) {
-  Bed bed(2);
-  REQUIRE_BED(bed);
-  auto [a, b] = bed.veth(0, 1);
-  ASSERT_TRUE(bed.ok());
-  auto pool = make_pool();
-  ASSERT_NE(pool, nullptr);
-  Peer peer(bed.ns(1), b);
-  ASSERT_TRUE(peer.ok());
+  VethBed t(4096, kWithPeer);
+  REQUIRE_PEER_BED(t);
+  auto& [bed, a, b, pool, peer] = t;
   {
     PortConfig c = config(a);
     c.rx = false;  // transmit only: no program, nothing lent for receiving
@@ -517,32 +634,20 @@ TEST(XdpPort, TransmitsFramesByteForByte) {
       for (std::uint32_t i = 0; i < 25; ++i) {
         const std::uint32_t seq = round * 25 + i;
         sent.push_back(make_frame(seq, 60 + (seq * 131) % 1455));
-        mem::Packet* pk = pool->alloc();
-        ASSERT_NE(pk, nullptr);
-        ASSERT_TRUE(pk->assign(sent.back().data(), static_cast<std::uint32_t>(sent.back().size()),
-                               pool->headroom()));
-        ASSERT_TRUE(batch.push_back(pk));
+        ASSERT_NO_FATAL_FAILURE(push_copy(*pool, sent.back(), batch));
         bytes += sent.back().size();
       }
       ASSERT_EQ(p.tx_burst(batch), 25u);
       EXPECT_TRUE(batch.empty());
     }
-    for (std::uint32_t i = 0; i < sent.size(); ++i) {
-      Bytes f;
-      ASSERT_TRUE(peer.recv(&f, 5000)) << "frame " << i << " never arrived";
-      EXPECT_EQ(f, sent[i]) << "frame " << i;
-    }
+    ASSERT_NO_FATAL_FAILURE(expect_at_peer(peer, sent));
     const PortCounters k = p.counters();
     EXPECT_EQ(k.tx_packets, 100u);
     EXPECT_EQ(k.tx_bytes, bytes);
     EXPECT_EQ(k.tx_errors, 0u);
     EXPECT_EQ(p.tx_copied(), 0u);
     // Completions come back to the pool through housekeeping.
-    const auto deadline = Clock::now() + milliseconds(2000);
-    while (p.tx_in_flight() != 0 && Clock::now() < deadline) {
-      p.housekeeping();
-      std::this_thread::sleep_for(milliseconds(1));
-    }
+    reap_completions(p, 2000, milliseconds(1));
     EXPECT_EQ(p.tx_in_flight(), 0u);
     EXPECT_TRUE(pool->check_no_leaks().is_ok()) << pool->check_no_leaks().to_string();
   }
@@ -550,15 +655,11 @@ TEST(XdpPort, TransmitsFramesByteForByte) {
 }
 
 TEST(XdpPort, CopiesFramesOfAnotherPoolAndRefusesWhatTheLinkCannotCarry) {
-  Bed bed(2);
-  REQUIRE_BED(bed);
-  auto [a, b] = bed.veth(0, 1);
-  ASSERT_TRUE(bed.ok());
-  auto pool = make_pool();
+  VethBed t(4096, kWithPeer);
+  REQUIRE_PEER_BED(t);
+  auto& [bed, a, b, pool, peer] = t;
   auto foreign = make_pool(256, 4096, 64);
-  ASSERT_TRUE(pool && foreign);
-  Peer peer(bed.ns(1), b);
-  ASSERT_TRUE(peer.ok());
+  ASSERT_NE(foreign, nullptr);
   {
     auto port = open_in(bed.ns(0), config(a), *pool);
     ASSERT_OPEN(port);
@@ -567,29 +668,15 @@ TEST(XdpPort, CopiesFramesOfAnotherPoolAndRefusesWhatTheLinkCannotCarry) {
     std::vector<Bytes> sent;
     for (std::uint32_t i = 0; i < 8; ++i) {
       sent.push_back(make_frame(i, 100 + i));
-      mem::PacketPool& from = i % 2 == 0 ? *foreign : *pool;
-      mem::Packet* pk = from.alloc();
-      ASSERT_NE(pk, nullptr);
-      ASSERT_TRUE(pk->assign(sent.back().data(), static_cast<std::uint32_t>(sent.back().size()),
-                             from.headroom()));
-      ASSERT_TRUE(batch.push_back(pk));
+      ASSERT_NO_FATAL_FAILURE(push_copy(i % 2 == 0 ? *foreign : *pool, sent.back(), batch));
     }
     // Two frames no Ethernet link carries: too short, and longer than the 1500 MTU allows.
     const Bytes runt(10, 0xab);
     const Bytes jumbo = make_frame(99, 1515);
-    for (const Bytes* f : {&runt, &jumbo}) {
-      mem::Packet* pk = foreign->alloc();
-      ASSERT_NE(pk, nullptr);
-      ASSERT_TRUE(pk->assign(f->data(), static_cast<std::uint32_t>(f->size()), 64));
-      ASSERT_TRUE(batch.push_back(pk));
-    }
+    for (const Bytes* f : {&runt, &jumbo}) ASSERT_NO_FATAL_FAILURE(push_copy(*foreign, *f, batch));
     EXPECT_EQ(p.tx_burst(batch), 8u);
     EXPECT_TRUE(batch.empty());
-    for (std::uint32_t i = 0; i < sent.size(); ++i) {
-      Bytes f;
-      ASSERT_TRUE(peer.recv(&f, 5000)) << "frame " << i << " never arrived";
-      EXPECT_EQ(f, sent[i]) << "frame " << i;
-    }
+    ASSERT_NO_FATAL_FAILURE(expect_at_peer(peer, sent));
     Bytes extra;
     EXPECT_FALSE(peer.recv(&extra, 100)) << "a refused frame was sent";
     EXPECT_EQ(p.tx_copied(), 4u);
@@ -603,14 +690,9 @@ TEST(XdpPort, CopiesFramesOfAnotherPoolAndRefusesWhatTheLinkCannotCarry) {
 }
 
 TEST(XdpPort, WaitFdTurnsReadableWhenFramesArrive) {
-  Bed bed(2);
-  REQUIRE_BED(bed);
-  auto [a, b] = bed.veth(0, 1);
-  ASSERT_TRUE(bed.ok());
-  auto pool = make_pool();
-  ASSERT_NE(pool, nullptr);
-  Peer peer(bed.ns(1), b);
-  ASSERT_TRUE(peer.ok());
+  VethBed t(4096, kWithPeer);
+  REQUIRE_PEER_BED(t);
+  auto& [bed, a, b, pool, peer] = t;
   {
     auto port = open_in(bed.ns(0), config(a), *pool);
     ASSERT_OPEN(port);
@@ -628,12 +710,9 @@ TEST(XdpPort, WaitFdTurnsReadableWhenFramesArrive) {
 }
 
 TEST(XdpPort, LinkStateFollowsTheVeth) {
-  Bed bed(2);
-  REQUIRE_BED(bed);
-  auto [a, b] = bed.veth(0, 1);
-  ASSERT_TRUE(bed.ok());
-  auto pool = make_pool();
-  ASSERT_NE(pool, nullptr);
+  VethBed t;
+  REQUIRE_VETH_BED(t);
+  auto& [bed, a, b, pool, peer] = t;
   auto port = open_in(bed.ns(0), config(a), *pool);
   ASSERT_OPEN(port);
   EXPECT_EQ((*port)->link_state(), LinkState::kUp);
@@ -654,16 +733,11 @@ TEST(XdpPort, LinkStateFollowsTheVeth) {
 // --- volume: 100k frames each way, at a bounded rate, with counters that add up ---
 
 TEST(XdpPort, HundredThousandFramesEachWayAddUp) {
-  Bed bed(2);
-  REQUIRE_BED(bed);
-  auto [a, b] = bed.veth(0, 1);
-  ASSERT_TRUE(bed.ok());
   // 2048 frames lent for receiving: 50 ms of traffic, slack for a receiver that is not
   // scheduled for a while on a busy machine.
-  auto pool = make_pool(16384);
-  ASSERT_NE(pool, nullptr);
-  Peer peer(bed.ns(1), b);
-  ASSERT_TRUE(peer.ok());
+  VethBed t(16384, kWithPeer);
+  REQUIRE_PEER_BED(t);
+  auto& [bed, a, b, pool, peer] = t;
   constexpr std::uint32_t kFrames = 100'000;
   constexpr std::uint32_t kBurst = 32;
   constexpr double kRate = 40'000;  // frames per second, each way
@@ -675,47 +749,23 @@ TEST(XdpPort, HundredThousandFramesEachWayAddUp) {
 
     // Peer -> port: a paced sender thread; this thread receives.
     std::atomic<std::uint64_t> peer_sent{0};
-    std::atomic<bool> sending{true};
+    std::atomic<bool> sent_all{false};
     std::thread sender([&] {
       std::vector<Bytes> frames;
       for (std::uint32_t i = 0; i < kBurst; ++i) frames.push_back(make_frame(i, 60 + i * 8));
-      auto next = Clock::now();
-      const auto stop = Clock::now() + std::chrono::seconds(30);
-      std::uint64_t n = 0;
-      while (n < kFrames && Clock::now() < stop) {
-        n += peer.send_many(frames, std::min<std::uint32_t>(kBurst, kFrames - n));
-        next += gap;
-        std::this_thread::sleep_until(next);
-      }
-      peer_sent = n;
-      sending = false;
+      peer_sent = send_paced(peer, frames, kFrames, gap, std::chrono::seconds(30));
+      sent_all = true;
     });
-    std::uint64_t received = 0;
-    std::uint64_t bytes = 0;
-    const auto deadline = Clock::now() + std::chrono::seconds(40);
-    auto quiet_since = Clock::now();
-    while (Clock::now() < deadline) {
-      mem::Batch batch;
-      const std::uint32_t n = p.rx_burst(batch);
-      for (mem::Packet* pk : batch.packets()) bytes += pk->length();
-      received += n;
-      pool->put_bulk(batch.data(), batch.size());
-      if (n != 0) {
-        quiet_since = Clock::now();
-      } else if (!sending && Clock::now() - quiet_since > milliseconds(300)) {
-        break;  // the sender is done and nothing has come for a while
-      } else {
-        std::this_thread::sleep_for(std::chrono::microseconds(50));
-      }
-    }
+    const Tally received = drain_port(p, *pool, std::numeric_limits<std::uint64_t>::max(),
+                                      std::chrono::seconds(40), &sent_all);
     sender.join();
     ASSERT_EQ(peer_sent.load(), kFrames) << "the peer could not send them all";
     mem::Batch none;
     p.rx_burst(none);  // folds in the kernel's drop counts (read at most every 100 ms)
     PortCounters k = p.counters();
     const std::uint64_t veth_drops = link_stat(bed.ns(1), b, "tx", "dropped");
-    EXPECT_EQ(k.rx_packets, received);
-    EXPECT_EQ(k.rx_bytes, bytes);
+    EXPECT_EQ(k.rx_packets, received.packets);
+    EXPECT_EQ(k.rx_bytes, received.bytes);
     EXPECT_EQ(k.rx_packets + k.rx_dropped + veth_drops, kFrames)
         << "received " << k.rx_packets << ", dropped by AF_XDP " << k.rx_dropped << ", by the veth "
         << veth_drops;
@@ -727,19 +777,8 @@ TEST(XdpPort, HundredThousandFramesEachWayAddUp) {
                 static_cast<unsigned long long>(veth_drops));
 
     // Port -> peer: this thread sends at the same pace; a thread receives at the peer.
-    std::atomic<std::uint64_t> peer_got{0};
-    std::atomic<std::uint64_t> peer_bad{0};
-    std::atomic<bool> receiving{true};
-    std::thread receiver([&] {
-      Bytes f;
-      for (;;) {
-        if (peer.recv(&f, 20)) {
-          if (f.size() < 18 || !is_frame(f, 60 + (seq_of(f.data()) % kBurst) * 8)) ++peer_bad;
-          ++peer_got;
-        } else if (!receiving.load()) {
-          return;  // told to stop, and the socket is empty
-        }
-      }
+    PeerCounter at_peer(peer, [](const Bytes& f) {
+      return f.size() >= 18 && is_frame(f, 60 + (seq_of(f.data()) % kBurst) * 8);
     });
     std::uint64_t queued = 0;
     std::uint64_t left_over = 0;
@@ -769,17 +808,13 @@ TEST(XdpPort, HundredThousandFramesEachWayAddUp) {
       std::this_thread::sleep_until(next);
       p.housekeeping();
     }
-    for (int i = 0; i < 200 && p.tx_in_flight() != 0; ++i) {
-      p.housekeeping();
-      std::this_thread::sleep_for(milliseconds(5));
-    }
+    reap_completions(p);
     // Let the peer catch up: until it has them all, or half a second brings nothing new.
-    for (std::uint64_t last = ~0ull; peer_got.load() < queued && peer_got.load() != last;) {
-      last = peer_got.load();
+    for (std::uint64_t last = ~0ull; at_peer.got() < queued && at_peer.got() != last;) {
+      last = at_peer.got();
       std::this_thread::sleep_for(milliseconds(500));
     }
-    receiving = false;
-    receiver.join();
+    at_peer.stop();
     EXPECT_TRUE(built);
     EXPECT_EQ(queued, kFrames);
     k = p.counters();
@@ -788,19 +823,19 @@ TEST(XdpPort, HundredThousandFramesEachWayAddUp) {
     EXPECT_EQ(k.tx_packets + k.tx_dropped, kFrames);
     EXPECT_EQ(k.tx_dropped, left_over);
     EXPECT_EQ(k.tx_errors, 0u);
-    EXPECT_EQ(peer_bad.load(), 0u) << "frames arrived changed";
-    EXPECT_EQ(peer_got.load() + socket_drops + port_veth_drops, k.tx_packets)
-        << "the peer got " << peer_got.load() << ", its socket dropped " << socket_drops
+    EXPECT_EQ(at_peer.bad(), 0u) << "frames arrived changed";
+    EXPECT_EQ(at_peer.got() + socket_drops + port_veth_drops, k.tx_packets)
+        << "the peer got " << at_peer.got() << ", its socket dropped " << socket_drops
         << ", the veth dropped " << port_veth_drops;
     // Every frame is accounted for above; the peer's socket may still drop some when its
     // thread is slow (under ThreadSanitizer it runs several times slower than the port).
-    EXPECT_GE(peer_got.load(), kFrames * 9 / 10) << "more than 10% lost at a moderate rate";
+    EXPECT_GE(at_peer.got(), kFrames * 9 / 10) << "more than 10% lost at a moderate rate";
     std::printf(
         "port -> peer: %llu sent, %llu left to the caller, %llu received, %llu dropped "
         "by the peer's socket, %llu by the veth\n",
         static_cast<unsigned long long>(k.tx_packets),
         static_cast<unsigned long long>(k.tx_dropped),
-        static_cast<unsigned long long>(peer_got.load()),
+        static_cast<unsigned long long>(at_peer.got()),
         static_cast<unsigned long long>(socket_drops),
         static_cast<unsigned long long>(port_veth_drops));
     EXPECT_EQ(p.tx_in_flight(), 0u);
@@ -810,14 +845,9 @@ TEST(XdpPort, HundredThousandFramesEachWayAddUp) {
 
 // The Port contract: the receive side and the transmit side may run on two threads at once.
 TEST(XdpPort, ReceivesAndTransmitsOnTwoThreadsAtOnce) {
-  Bed bed(2);
-  REQUIRE_BED(bed);
-  auto [a, b] = bed.veth(0, 1);
-  ASSERT_TRUE(bed.ok());
-  auto pool = make_pool(8192);
-  ASSERT_NE(pool, nullptr);
-  Peer peer(bed.ns(1), b);
-  ASSERT_TRUE(peer.ok());
+  VethBed t(8192, kWithPeer);
+  REQUIRE_PEER_BED(t);
+  auto& [bed, a, b, pool, peer] = t;
   constexpr std::uint32_t kFrames = 20'000;
   constexpr std::uint32_t kBurst = 32;
   const auto gap = std::chrono::nanoseconds(kBurst * 1'000'000'000ll / 40'000);
@@ -826,29 +856,13 @@ TEST(XdpPort, ReceivesAndTransmitsOnTwoThreadsAtOnce) {
     ASSERT_OPEN(port);
     XdpPort& p = **port;
     std::atomic<bool> done{false};
-    std::atomic<std::uint64_t> peer_sent{0}, peer_got{0}, port_sent{0}, port_got{0};
+    std::atomic<std::uint64_t> peer_sent{0}, port_sent{0};
     std::thread peer_tx([&] {
       std::vector<Bytes> frames;
       for (std::uint32_t i = 0; i < kBurst; ++i) frames.push_back(make_frame(i, 100));
-      auto next = Clock::now();
-      std::uint64_t n = 0;
-      while (n < kFrames && !done) {
-        n += peer.send_many(frames, std::min<std::uint32_t>(kBurst, kFrames - n));
-        next += gap;
-        std::this_thread::sleep_until(next);
-      }
-      peer_sent = n;
+      peer_sent = send_paced(peer, frames, kFrames, gap, std::chrono::seconds(60), &done);
     });
-    std::thread peer_rx([&] {
-      Bytes f;
-      for (;;) {
-        if (peer.recv(&f, 20)) {
-          ++peer_got;
-        } else if (done) {
-          return;
-        }
-      }
-    });
+    PeerCounter at_peer(peer, [](const Bytes&) { return true; });
     std::thread port_tx([&] {  // the transmit side: tx_burst and housekeeping
       const Bytes f = make_frame(5, 200);
       auto next = Clock::now();
@@ -866,31 +880,22 @@ TEST(XdpPort, ReceivesAndTransmitsOnTwoThreadsAtOnce) {
         next += gap;
         std::this_thread::sleep_until(next);
       }
-      for (int i = 0; i < 200 && p.tx_in_flight() != 0; ++i) {
-        p.housekeeping();
-        std::this_thread::sleep_for(milliseconds(5));
-      }
+      reap_completions(p);
       port_sent = n;
     });
     // The receive side, on this thread.
-    const auto deadline = Clock::now() + std::chrono::seconds(20);
-    while (port_got < kFrames && Clock::now() < deadline) {
-      mem::Batch batch;
-      port_got += p.rx_burst(batch);
-      pool->put_bulk(batch.data(), batch.size());
-      if (batch.empty()) std::this_thread::sleep_for(std::chrono::microseconds(50));
-    }
+    const Tally port_got = drain_port(p, *pool, kFrames, std::chrono::seconds(20));
     port_tx.join();
     const auto settle = Clock::now() + std::chrono::seconds(2);
-    while (peer_got < port_sent && Clock::now() < settle)
+    while (at_peer.got() < port_sent && Clock::now() < settle)
       std::this_thread::sleep_for(milliseconds(10));
     done = true;
     peer_tx.join();
-    peer_rx.join();
+    at_peer.stop();
     EXPECT_EQ(peer_sent.load(), kFrames);
-    EXPECT_EQ(port_got.load(), kFrames);
+    EXPECT_EQ(port_got.packets, kFrames);
     EXPECT_EQ(port_sent.load(), kFrames);
-    EXPECT_EQ(peer_got.load(), kFrames);
+    EXPECT_EQ(at_peer.got(), kFrames);
     const PortCounters k = p.counters();
     EXPECT_EQ(k.rx_packets, kFrames);
     EXPECT_EQ(k.tx_packets, kFrames);
@@ -901,14 +906,9 @@ TEST(XdpPort, ReceivesAndTransmitsOnTwoThreadsAtOnce) {
 }
 
 TEST(XdpPort, FramesTheKernelHadNoFillFrameForAreCountedAsDropped) {
-  Bed bed(2);
-  REQUIRE_BED(bed);
-  auto [a, b] = bed.veth(0, 1);
-  ASSERT_TRUE(bed.ok());
-  auto pool = make_pool(256);  // 64 frames lent for receiving
-  ASSERT_NE(pool, nullptr);
-  Peer peer(bed.ns(1), b);
-  ASSERT_TRUE(peer.ok());
+  VethBed t(256, kWithPeer);  // 64 frames lent for receiving
+  REQUIRE_PEER_BED(t);
+  auto& [bed, a, b, pool, peer] = t;
   {
     auto port = open_in(bed.ns(0), config(a), *pool);
     ASSERT_OPEN(port);
@@ -984,11 +984,7 @@ TEST(XdpPort, TwoPortsOnOnePoolForwardWithoutCopies) {
       // The very frames the kernel wrote on r1 are what it now sends from on r2.
       for (std::uint32_t i : indices) EXPECT_TRUE(p2.holds(i)) << "frame " << i;
       EXPECT_EQ(p2.tx_copied(), 0u);
-      for (std::uint32_t i = 0; i < sent.size(); ++i) {
-        Bytes f;
-        ASSERT_TRUE(host2.recv(&f, 5000)) << "frame " << i << " never arrived";
-        EXPECT_EQ(f, sent[i]) << "frame " << i;
-      }
+      ASSERT_NO_FATAL_FAILURE(expect_at_peer(host2, sent));
     }
     EXPECT_EQ(p1.counters().rx_packets, 60u);
     EXPECT_EQ(p2.counters().tx_packets, 60u);
@@ -1013,15 +1009,11 @@ TEST(XdpPort, TwoPortsOnOnePoolForwardWithoutCopies) {
 }
 
 TEST(XdpPort, EveryFrameComesBackWhenPortsCloseMidTraffic) {
-  Bed bed(2);
-  REQUIRE_BED(bed);
-  auto [a, b] = bed.veth(0, 1);
+  VethBed t(1024, kWithPeer);
+  REQUIRE_PEER_BED(t);
+  auto& [bed, a, b, pool, peer] = t;
   auto [c, d] = bed.veth(0, 1);
   ASSERT_TRUE(bed.ok());
-  auto pool = make_pool(1024);
-  ASSERT_NE(pool, nullptr);
-  Peer peer(bed.ns(1), b);
-  ASSERT_TRUE(peer.ok());
   {
     auto rx = open_in(bed.ns(0), config(a), *pool);
     ASSERT_OPEN(rx);

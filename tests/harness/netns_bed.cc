@@ -6,12 +6,14 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <thread>
 
 namespace uplane::testing {
@@ -119,6 +121,32 @@ std::uint64_t link_stat(const std::string& ns, const std::string& dev, const std
   at = j.find("\"" + what + "\":", at);
   if (at == std::string::npos) return 0;
   return std::strtoull(j.c_str() + at + what.size() + 3, nullptr, 10);
+}
+
+Bytes test_frame(std::uint32_t len, std::uint32_t seq, std::uint16_t type) {
+  Bytes f(std::max<std::uint32_t>(len, 18), 0);
+  f[0] = f[5] = 0x02;  // to 02:00:00:00:00:02
+  f[6] = 0x02;         // from 02:00:00:00:00:01
+  f[11] = 0x01;
+  f[12] = static_cast<std::uint8_t>(type >> 8);
+  f[13] = static_cast<std::uint8_t>(type);
+  for (std::uint32_t i = 14; i < len; ++i) f[i] = static_cast<std::uint8_t>(seq * 7 + i);
+  if (len >= 18) std::memcpy(f.data() + 14, &seq, 4);
+  f.resize(len);
+  return f;
+}
+
+Result<std::unique_ptr<mem::PacketPool>> make_test_pool(const std::string& name,
+                                                        std::uint32_t frames,
+                                                        std::uint32_t frame_size,
+                                                        std::uint32_t cache,
+                                                        std::uint32_t headroom) {
+  return mem::PacketPool::create({.name = name,
+                                  .frame_count = frames,
+                                  .frame_size = frame_size,
+                                  .headroom = headroom,
+                                  .cache_size = cache,
+                                  .region = {.allow_hugepages = false}});
 }
 
 }  // namespace uplane::testing

@@ -10,6 +10,10 @@
 //   NetnsBed bed("uplx", 2);                 // namespaces uplx<pid>-<n>-0 and -1
 //   auto [a, b] = bed.veth(0, 1);            // veth a in namespace 0, b in 1, both up
 //   { InNetns in(bed.ns(0)); open a socket } // a socket stays in the namespace it was made in
+//
+// Also what the port tests (io/*_port_test.cc) share: the frames they send (test_frame, of
+// kTestEtherType, which nothing else on the veths uses) and the pools they move them in
+// (make_test_pool: on the heap, so they run without hugepages).
 
 #include <cstdint>
 #include <memory>
@@ -17,7 +21,9 @@
 #include <utility>
 #include <vector>
 
+#include "base/status.h"
 #include "base/unique_fd.h"
+#include "mem/packet_pool.h"
 
 namespace uplane::testing {
 
@@ -78,5 +84,21 @@ class NetnsBed {
 // A counter from `ip -s -j link show`: dir "tx" or "rx", what e.g. "packets", "dropped".
 std::uint64_t link_stat(const std::string& ns, const std::string& dev, const std::string& dir,
                         const std::string& what);
+
+using Bytes = std::vector<std::uint8_t>;
+
+constexpr std::uint16_t kTestEtherType = 0x88b5;  // IEEE 802 local experimental
+
+// A `len`-byte Ethernet frame from 02:00:00:00:00:01 to 02:00:00:00:00:02 (another host's
+// MAC) of EtherType `type`: the first 14 bytes of that header when `len` is shorter; then
+// `seq` (host order, when len >= 18) and bytes that depend on `seq` and their position.
+Bytes test_frame(std::uint32_t len, std::uint32_t seq, std::uint16_t type = kTestEtherType);
+
+// A pool of `frames` frames of `frame_size` bytes, heap-backed (no hugepages).
+Result<std::unique_ptr<mem::PacketPool>> make_test_pool(const std::string& name,
+                                                        std::uint32_t frames,
+                                                        std::uint32_t frame_size = 2048,
+                                                        std::uint32_t cache = 256,
+                                                        std::uint32_t headroom = 128);
 
 }  // namespace uplane::testing

@@ -42,21 +42,29 @@
 #
 # Usage (root): bench/ports/run.sh [--build DIR] [--rounds N] [--warmup S] [--window S]
 #                                  [--cases "a b ..."] [--logs DIR] [--max-wait PCT]
-# --logs copies every tool's log and the per-round results to DIR at the end. Each round line
-# ends with "wait N%": the CPU pressure (PSI "some") over the window — how long other
-# processes kept a task waiting for a CPU. Our own processes are pinned apart, so a quiet
-# machine shows a few percent; a round above --max-wait (default 20) measured someone
-# else's load too and is left out of the medians (marked * in the per-round list).
+#                                  [--ring N]
 # DIR defaults to build/release (uplane, uplane-pktgen, bench/ports_xdp built there:
 # `cmake --preset release && ninja -C build/release uplane uplane-pktgen ports_xdp`).
+# --logs copies every tool's log and the per-round results to DIR at the end. --ring sets
+# RING_SIZE for every uplane FromDevice/ToDevice, router and L2 alike (default 2048,
+# FromDevice's own default; examples/netns-router.click ships with 4096, which is slower
+# here: the frames cycling through the rings no longer stay in cache).
 # Peers come from scripts/install-deps.sh --bench; a missing one is skipped (SKIP) and its
 # comparisons print nan. Everything runs in namespaces named after this process, torn down
-# on exit, INT and TERM; every wait is bounded. A full run of the defaults takes ~6 minutes.
+# on exit, INT and TERM; every wait is bounded. A full run of the defaults takes ~6 minutes;
+# bench/ports/summarize.py turns several runs' output into the tables of docs/performance.md.
+#
+# Each round line also shows "net_rx/pkt A/B" — NET_RX softirqs per forwarded packet on CPU
+# 0 / CPU 1 (1.00 means the kernel polled a veth once per packet) — and "wait N%", the CPU
+# pressure (PSI "some") over the window: how long runnable tasks waited for a CPU. Our own
+# processes are pinned apart, so a quiet machine shows 0-17% (ksoftirqd and the forwarder's
+# own threads); a round above --max-wait (default 20) measured someone else's load too and
+# is left out of the medians (marked * in the per-round list).
 set -u
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 build=$repo/build/release
-rounds=3 warmup=1 window=5 logs='' max_wait=20
+rounds=3 warmup=1 window=5 logs='' max_wait=20 ring=2048
 all_cases="gen xdp_redirect kernel uplane_xdp_router uplane_packet_router uplane_xdp_l2
   uplane_packet_l2 testpmd_afxdp testpmd_afpacket ovs_netdev ovs_afxdp uplane_null testpmd_null"
 cases=$all_cases
@@ -69,16 +77,18 @@ while [ $# -gt 0 ]; do
     --cases) cases=$2; shift 2 ;;
     --logs) logs=$2; shift 2 ;;
     --max-wait) max_wait=$2; shift 2 ;;
+    --ring) ring=$2; shift 2 ;;
     -h | --help) sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    *) echo "usage: $0 [--build DIR] [--rounds N] [--warmup S] [--window S] [--cases LIST] [--logs DIR] [--max-wait PCT]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--build DIR] [--rounds N] [--warmup S] [--window S] [--cases LIST] [--logs DIR] [--max-wait PCT] [--ring N]" >&2; exit 2 ;;
   esac
 done
 for c in $cases; do
   [[ " $(echo $all_cases) " == *" $c "* ]] || { echo "unknown case '$c'; cases: $(echo $all_cases)" >&2; exit 2; }
 done
 [[ $rounds =~ ^[1-9][0-9]?$ && $warmup =~ ^[0-9]+$ && $window =~ ^[1-9][0-9]*$ &&
-   $max_wait =~ ^[0-9]+$ ]] ||
-  { echo "--rounds 1..99; --warmup, --window (>= 1) whole seconds; --max-wait a percentage" >&2; exit 2; }
+   $max_wait =~ ^[0-9]+$ && $ring =~ ^(64|128|256|512|1024|2048|4096|8192)$ ]] ||
+  { echo "--rounds 1..99; --warmup, --window (>= 1) whole seconds; --max-wait a percentage;" \
+      "--ring a power of two, 64..8192" >&2; exit 2; }
 uplane=$build/tools/uplane/uplane
 pktgen=$build/tools/pktgen/uplane-pktgen
 xdp=$build/bench/ports_xdp
@@ -149,6 +159,13 @@ hz=$(getconf CLK_TCK)
 # own processes are pinned apart, so on a quiet machine it barely moves; its growth over
 # a window, as a share of the window, says how much other load competed ("wait N%").
 psi_us() { awk '/^some/ { sub(/total=/, "", $5); print $5; exit }' /proc/pressure/cpu 2>/dev/null || echo 0; }
+# NET_RX softirqs run so far on CPU 0 and CPU 1 ("N0 N1"): per forwarded packet, they show
+# how the kernel's share of the work was split, and whether its NAPI polls took packets
+# one at a time (about 1 per packet per veth) or in batches.
+net_rx() { awk '$1 == "NET_RX:" { print $2, $3 }' /proc/softirqs; }
+net_rx_per_pkt() {  # net_rx_per_pkt "A0 A1" "B0 B1" PACKETS: "x.xx/y.yy"
+  echo "$1 $2 $3" | awk '{ if ($5 > 0) printf "%.2f/%.2f", ($3 - $1) / $5, ($4 - $2) / $5; else print "nan" }'
+}
 psi_share() {  # psi_share US1 US2 SECONDS
   awk -v a="$1" -v b="$2" -v s="$3" 'BEGIN { if (a == "" || b == "") print "nan"; else printf "%.0f", (b - a) / (s * 1e4) }'
 }
@@ -156,16 +173,17 @@ psi_share() {  # psi_share US1 US2 SECONDS
 # ---------------------------------------------------------------------------------------
 # One measurement with the generator: start it, wait out the warm-up, count over the window.
 # Sets PPS (forwarded, at the sink), GEN_PPS (what pktgen sent), CPU_NS (forwarder CPU ns
-# per forwarded packet, or nan), WAIT (CPU pressure over the window, percent).
+# per forwarded packet, or nan), WAIT (CPU pressure over the window, percent), SOFTIRQ
+# (NET_RX softirqs per forwarded packet on CPU 0 / CPU 1).
 measure() {  # measure CASE FWD_PID
-  local c=$1 fpid=${2:-} glog=$T/gen-$1.log s1 s2 c1 c2 p1 p2 gpid
+  local c=$1 fpid=${2:-} glog=$T/gen-$1.log s1 s2 c1 c2 p1 p2 n1 n2 gpid
   netns_bg "$GEN" "$glog" taskset -c 0 "$pktgen" tx -i "$H1_DEV" -m xdp -q \
     --dst-mac "$RT_MAC0" --src-ip "$H1_IP" --dst-ip "$H2_IP" -l 60 -d $((warmup + window + 1))
   gpid=$NETNS_LAST_PID
   sleep "$warmup"
-  s1=$(sink_snapshot) c1=$(proc_ticks "$fpid") p1=$(psi_us)
+  s1=$(sink_snapshot) c1=$(proc_ticks "$fpid") p1=$(psi_us) n1=$(net_rx)
   sleep "$window"
-  s2=$(sink_snapshot) c2=$(proc_ticks "$fpid") p2=$(psi_us)
+  s2=$(sink_snapshot) c2=$(proc_ticks "$fpid") p2=$(psi_us) n2=$(net_rx)
   WAIT=$(psi_share "$p1" "$p2" "$window")
   netns_stop "$gpid" 5
   GEN_PPS=$(netns_summary "$glog" tx pps)
@@ -180,6 +198,7 @@ measure() {  # measure CASE FWD_PID
       pps = dt > 0 ? pkts / dt : 0
       cpu = ($8 != "none" && pkts > 0) ? sprintf("%.1f", ($6 - $5) / $7 * 1e9 / pkts) : "nan"
       printf "%.0f %s\n", pps, cpu }')
+  SOFTIRQ=$(net_rx_per_pkt "$n1" "$n2" "$(echo "$s1 $s2" | awk '{ print $4 - $2 }')")
 }
 
 # ---------------------------------------------------------------------------------------
@@ -207,7 +226,8 @@ uplane_stop() {
 
 l2_config() {  # l2_config METHOD FILE
   cat >"$2" <<EOF
-fd0 :: FromDevice($RT_DEV0, METHOD $1) -> td1 :: ToDevice($RT_DEV1, METHOD $1);
+fd0 :: FromDevice($RT_DEV0, METHOD $1, RING_SIZE $ring)
+  -> td1 :: ToDevice($RT_DEV1, METHOD $1, RING_SIZE $ring);
 EOF
 }
 
@@ -319,7 +339,7 @@ null_pps_testpmd() {  # the mean over the window's stats blocks of the two ports
 # ---------------------------------------------------------------------------------------
 run_case() {  # run_case CASE ROUND: sets PPS GEN_PPS CPU_NS; returns 1 on failure, 3 if skipped
   local c=$1 r=$2 l="$T/$1-r$2.log" rc=0
-  PPS=0 GEN_PPS=0 CPU_NS=nan WAIT=nan FWD_PID=
+  PPS=0 GEN_PPS=0 CPU_NS=nan WAIT=nan SOFTIRQ=- FWD_PID=
   case "$c" in
     gen)
       local save_pid=$SINK_PID save_log=$SINK_LOG
@@ -344,7 +364,7 @@ run_case() {  # run_case CASE ROUND: sets PPS GEN_PPS CPU_NS; returns 1 on failu
     uplane_xdp_router | uplane_packet_router)
       local m=XDP
       [ "$c" = uplane_packet_router ] && m=PACKET
-      netns_router_config "$m" "$T/router-$m.click"
+      NETNS_RING=$ring netns_router_config "$m" "$T/router-$m.click"
       # uplane resolves the sink's address on the first packet, within the warm-up.
       if uplane_start "$T/router-$m.click" "$l"; then
         measure "$c" "$FWD_PID" || rc=1
@@ -427,7 +447,7 @@ EOF
 }
 
 # ---------------------------------------------------------------------------------------
-echo "bench/ports: $(date -u +%Y-%m-%dT%H:%M:%SZ) $(uname -r) $(nproc) CPUs; rounds=$rounds warmup=${warmup}s window=${window}s"
+echo "bench/ports: $(date -u +%Y-%m-%dT%H:%M:%SZ) $(uname -r) $(nproc) CPUs; rounds=$rounds warmup=${warmup}s window=${window}s ring=$ring"
 echo "bed: $H1_DEV (ns $(netns_name h1)) -> $RT_DEV0/$RT_DEV1 (ns $(netns_name rt)) -> $H2_DEV (ns $(netns_name h2))"
 results=$T/results  # "CASE ROUND PPS CPU_NS GEN_PPS WAIT"
 : >"$results"
@@ -448,9 +468,9 @@ for r in $(seq "$rounds"); do
     fi
     [ "$rc" != 0 ] && PPS=0
     echo "$c $r $PPS $CPU_NS $GEN_PPS $WAIT" >>"$results"
-    printf 'round %d %-22s %8.3f Mpps  cpu %6s ns/pkt  generator sent %6.3f Mpps  wait %3s%%%s\n' \
+    printf 'round %d %-22s %8.3f Mpps  cpu %6s ns/pkt  generator sent %6.3f Mpps  net_rx/pkt %9s  wait %3s%%%s\n' \
       "$r" "$c" "$(awk -v p="$PPS" 'BEGIN{print p/1e6}')" "$CPU_NS" \
-      "$(awk -v p="$GEN_PPS" 'BEGIN{print p/1e6}')" "$WAIT" \
+      "$(awk -v p="$GEN_PPS" 'BEGIN{print p/1e6}')" "$SOFTIRQ" "$WAIT" \
       "$([ "$rc" != 0 ] && echo "  FAILED")"
   done
 done

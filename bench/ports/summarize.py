@@ -16,7 +16,8 @@ import statistics
 import sys
 
 RESULT = re.compile(r"^RESULT (\S+) uplane=(\S+) (\w+)=(\S+) ratio=(\S+) unit=(\S+)")
-ROUND = re.compile(r"^round (\d+) (\S+)\s+([\d.]+) Mpps\s+cpu\s+(\S+) ns/pkt.*?(?:wait\s+(\S+)%)?")
+ROUND = re.compile(r"^round (\d+) (\S+)\s+([\d.]+) Mpps\s+cpu\s+(\S+) ns/pkt")
+WAIT = re.compile(r"wait\s+(\S+)%")
 MAX_WAIT = re.compile(r"^medians over .*wait > (\d+)%")
 RUN_MEDIAN = re.compile(r"^  (\S+)\s+(\S+) Mpps\s+cpu\s+(\S+) ns/pkt")
 
@@ -58,7 +59,8 @@ def main(paths):
                 m = ROUND.match(line)
                 if m:
                     failed = line.rstrip().endswith("FAILED")
-                    wait = num(m.group(5)) if m.group(5) else math.nan
+                    w = WAIT.search(line)
+                    wait = num(w.group(1)) if w else math.nan
                     pending.append((m.group(2), float(m.group(3)), wait))
                     if failed:
                         pending[-1] = (m.group(2), 0.0, wait)

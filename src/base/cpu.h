@@ -32,7 +32,32 @@ inline std::uint64_t cycles_now() noexcept {
 // Counter ticks per second, measured once (about 20 ms) on first call.
 double cycles_per_second() noexcept;
 
-// Monotonic nanoseconds.
+// Monotonic nanoseconds (CLOCK_MONOTONIC through the vDSO: ~25 ns here, under kvm-clock;
+// too dear to read on every pass of a polling loop — see PeriodicChore).
 std::uint64_t now_ns() noexcept;
+
+// A chore that wants doing about every `period_ns` (folding kernel statistics, re-reading
+// link state) on a path that runs millions of times a second: due() costs one decrement on
+// most calls and reads the clock only on every kCallsPerLook-th. The first look is due.
+// One thread's: each side of a port keeps its own.
+class PeriodicChore {
+ public:
+  static constexpr std::uint32_t kCallsPerLook = 64;
+  explicit PeriodicChore(std::uint64_t period_ns) noexcept : period_ns_(period_ns) {}
+
+  bool due() noexcept {
+    if (--calls_left_ != 0) return false;
+    calls_left_ = kCallsPerLook;
+    const std::uint64_t now = now_ns();
+    if (now - last_ns_ < period_ns_) return false;
+    last_ns_ = now;
+    return true;
+  }
+
+ private:
+  std::uint64_t period_ns_;
+  std::uint64_t last_ns_ = 0;
+  std::uint32_t calls_left_ = 1;
+};
 
 }  // namespace uplane

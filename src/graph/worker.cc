@@ -30,6 +30,8 @@ void Timer::unschedule() noexcept {
 void Worker::schedule(Timer* t, std::uint64_t when_ns, std::uint32_t generation) {
   timers_.push_back(TimerEntry{when_ns, t, generation});
   std::push_heap(timers_.begin(), timers_.end(), std::greater<>());
+  next_timer_ns_ = std::min(next_timer_ns_, when_ns);
+  timer_check_cycles_ = 0;  // look on the next pass
 }
 
 std::uint64_t Worker::run_timers(std::uint64_t now) noexcept {
@@ -69,6 +71,7 @@ void Worker::backoff(std::uint32_t idle, std::uint64_t next_timer_ns) noexcept {
 }
 
 void Worker::run(const std::atomic<RunPhase>& phase) noexcept {
+  const double cycles_per_ns = cycles_per_second() / 1e9;
   std::uint32_t idle = 0;
   for (;;) {
     // Acquire: pairs with the Router's release store of a new phase.
@@ -82,8 +85,18 @@ void Worker::run(const std::atomic<RunPhase>& phase) noexcept {
       if (draining && t->source_) continue;
       worked |= t->element_->run_task(*t);
     }
-    std::uint64_t next_timer = std::numeric_limits<std::uint64_t>::max();
-    if (!timers_.empty()) next_timer = run_timers(now_ns());
+    if (!timers_.empty() && cycles_now() >= timer_check_cycles_) {
+      const std::uint64_t now = now_ns();
+      next_timer_ns_ = run_timers(now);
+      // A cycle-rate estimate that runs fast only makes the next look early, and then
+      // run_timers fires nothing and says when to look again.
+      timer_check_cycles_ =
+          next_timer_ns_ == std::numeric_limits<std::uint64_t>::max()
+              ? std::numeric_limits<std::uint64_t>::max()
+              : cycles_now() + static_cast<std::uint64_t>(
+                                   static_cast<double>(next_timer_ns_ - now) * cycles_per_ns);
+    }
+    const std::uint64_t next_timer = next_timer_ns_;
     if (worked) {
       work_.add();
       idle = 0;

@@ -1,7 +1,9 @@
 #pragma once
 // Worker: one thread's loop over its tasks and timers (see task.h and router.h).
 //
-// The loop: run every scheduled task; fire due timers; count a pass. When a whole pass did
+// The loop: run every scheduled task; fire due timers; count a pass. The clock is read for
+// timers only when the cycle counter says the earliest may be due (or one was scheduled
+// since): a clock read costs more than a busy pass's other bookkeeping. When a whole pass did
 // no work, back off — cpu_relax for the first 64 idle passes, then sched_yield for 64
 // more, then sleep 20 us doubling to 1 ms, never past the next timer. Work resets the
 // backoff. The Router reads passes() and work() to tell when a drain is complete.
@@ -50,6 +52,8 @@ class Worker {
   int id_;
   std::vector<Task*> tasks_;
   std::vector<TimerEntry> timers_;  // a min-heap on `when`; stale entries skipped
+  std::uint64_t next_timer_ns_ = UINT64_MAX;    // the heap's earliest, as last looked
+  std::uint64_t timer_check_cycles_ = 0;        // look again once cycles_now() reaches it
   Counter64 passes_;
   Counter64 work_;
 };

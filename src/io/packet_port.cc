@@ -198,7 +198,7 @@ Result<std::unique_ptr<PacketPort>> PacketPort::open(const PortConfig& cfg, mem:
   port->link_ = std::make_unique<DeviceLink>(
       port->rx_fd_.valid() ? port->rx_fd_.get() : port->tx_fd_.get(), cfg.device);
   port->link_->refresh();
-  port->stats_ns_ = port->kick_ns_ = now_ns();
+  port->kick_ns_ = now_ns();
   UPLANE_LOG(kDebug,
              "packet port {}: rx ring {} x {} KiB blocks, tx ring {} slots of {} B, link {}",
              cfg.device, port->rx_block_nr_, port->rx_block_size_ / 1024, port->tx_frame_nr_,
@@ -436,12 +436,11 @@ std::uint32_t PacketPort::rx_burst(mem::Batch& b) noexcept {
   }
   if (UPLANE_UNLIKELY(got != n)) add(c_.rx_dropped, n - got);
   if (UPLANE_UNLIKELY(errors != 0)) add(c_.rx_errors, errors);
-  if (done != 0 && now_ns() - stats_ns_ >= DeviceLink::kRefreshNs) poll_kernel_stats();
+  if (done != 0 && rx_stats_.due()) poll_kernel_stats();
   return w;
 }
 
 void PacketPort::poll_kernel_stats() noexcept {
-  stats_ns_ = now_ns();
   tpacket_stats_v3 st{};
   socklen_t len = sizeof(st);
   // The kernel clears its counters on every read, so each read adds only what is new.
@@ -513,9 +512,9 @@ void PacketPort::kick_tx() noexcept {
 }
 
 void PacketPort::housekeeping() noexcept {
-  const std::int64_t now = now_ns();
-  if (kick_pending_ && now - kick_ns_ >= kKickRetryNs) kick_tx();
-  if (rx_fd_.valid() && now - stats_ns_ >= DeviceLink::kRefreshNs) poll_kernel_stats();
+  if (kick_pending_ && now_ns() - kick_ns_ >= kKickRetryNs) kick_tx();
+  if (!tx_chores_.due()) return;
+  if (rx_fd_.valid()) poll_kernel_stats();
   (void)link_->state();  // keeps the MTU that tx_burst checks current (re-read every 100 ms)
 }
 

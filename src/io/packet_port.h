@@ -42,6 +42,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/cpu.h"
 #include "base/unique_fd.h"
 #include "io/port.h"
 
@@ -124,7 +125,7 @@ class PacketPort final : public Port {
   std::uint32_t rx_left_ = 0;      // frames not yet read in rx_block_ (0: not opened yet)
   std::uint32_t rx_next_off_ = 0;  // offset in rx_block_ of the next frame to read
   bool filter_outgoing_ = false;   // the kernel lacks PACKET_IGNORE_OUTGOING
-  std::int64_t stats_ns_ = 0;      // when PACKET_STATISTICS was last read
+  PeriodicChore rx_stats_{DeviceLink::kRefreshNs};  // reads PACKET_STATISTICS
 
   UniqueFd tx_fd_;
   std::byte* tx_ring_ = nullptr;
@@ -136,6 +137,7 @@ class PacketPort final : public Port {
   std::uint32_t tx_max_data_ = 0;  // bytes a slot holds
   bool kick_pending_ = false;      // marked slots the kernel has not taken yet
   std::int64_t kick_ns_ = 0;       // when the last kick was made
+  PeriodicChore tx_chores_{DeviceLink::kRefreshNs};  // statistics and link state
 };
 
 }  // namespace uplane::io

@@ -40,18 +40,11 @@ constexpr std::uint32_t kXdpPacketHeadroom = 256;  // XDP_PACKET_HEADROOM in the
 constexpr std::uint32_t kFillChunk = 64;           // frames per get_bulk when refilling
 constexpr std::uint32_t kFillMin = 32;             // refill once this many are missing
 constexpr std::uint32_t kCompChunk = 64;           // completions per put_bulk
-constexpr std::int64_t kStatsEveryNs = 100'000'000;
 constexpr std::uint32_t kEtherHeader = 14;
 constexpr std::uint32_t kMinMapEntries = 64;
 constexpr std::uint8_t kMaxSlots = 255;
 constexpr int kBindRetries = 200;  // EBUSY retries: up to a second in all
 constexpr useconds_t kBindRetryUs = 5000;
-
-std::int64_t now_ns() noexcept {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);  // vDSO: no system call
-  return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
-}
 
 // Identity of the calling thread's network namespace: an ifindex means something only
 // inside one.
@@ -407,7 +400,6 @@ Result<std::unique_ptr<XdpPort>> XdpPort::open(const PortConfig& cfg, mem::Packe
     std::lock_guard lock(g_mu);
     UPLANE_RETURN_IF_ERROR(port->attach(cfg));
   }
-  port->rx_stats_ns_ = port->tx_stats_ns_ = now_ns();
   UPLANE_LOG(kDebug,
              "xdp port {} queue {}: {} copy, program {}, ring {}, {} frames lent for receiving, "
              "UMEM headroom {}",
@@ -747,14 +739,13 @@ std::uint32_t XdpPort::rx_burst(mem::Batch& b) noexcept {
   // A zero-copy driver that ran out of fill frames waits to be woken; copy mode never asks.
   if (UPLANE_UNLIKELY(xsk_ring_prod__needs_wakeup(&fill_))) {
     (void)recvfrom(fd_.get(), nullptr, 0, MSG_DONTWAIT, nullptr, nullptr);
-  } else if (UPLANE_UNLIKELY(now_ns() - rx_stats_ns_ >= kStatsEveryNs)) {
+  } else if (UPLANE_UNLIKELY(rx_stats_.due())) {
     fold_rx_stats();
   }
   return got;
 }
 
 void XdpPort::fold_rx_stats() noexcept {
-  rx_stats_ns_ = now_ns();
   xdp_statistics s{};
   socklen_t len = sizeof(s);
   if (getsockopt(fd_.get(), SOL_XDP, XDP_STATISTICS, &s, &len) != 0) return;
@@ -875,14 +866,13 @@ void XdpPort::housekeeping() noexcept {
   const std::uint32_t consumed = __atomic_load_n(tx_.consumer, __ATOMIC_ACQUIRE);
   if (consumed != tx_.cached_prod && xsk_ring_prod__needs_wakeup(&tx_)) {
     kick_tx();
-  } else if (now_ns() - tx_stats_ns_ >= kStatsEveryNs) {
+  } else if (tx_stats_.due()) {
     fold_tx_stats();
     (void)link_->state();  // keeps the MTU that tx_burst checks current
   }
 }
 
 void XdpPort::fold_tx_stats() noexcept {
-  tx_stats_ns_ = now_ns();
   xdp_statistics s{};
   socklen_t len = sizeof(s);
   if (getsockopt(fd_.get(), SOL_XDP, XDP_STATISTICS, &s, &len) != 0) return;

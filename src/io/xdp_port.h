@@ -82,6 +82,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/cpu.h"
 #include "base/unique_fd.h"
 #include "io/port.h"
 
@@ -95,6 +96,7 @@ class XdpPort final : public Port {
  public:
   static constexpr std::uint32_t kMinRingSize = 64;
   static constexpr std::uint32_t kMaxRingSize = 16384;
+  static constexpr std::uint64_t kStatsEveryNs = 100'000'000;  // kernel statistics folded in
 
   // Use open_xdp_port(). The pool must outlive the port; its frame size must be 2048 or
   // 4096 (an AF_XDP chunk is a power of two between 2048 and the page size).
@@ -168,7 +170,7 @@ class XdpPort final : public Port {
   alignas(64) xsk_ring_cons rx_{};
   xsk_ring_prod fill_{};
   std::uint32_t rx_lent_ = 0;
-  std::int64_t rx_stats_ns_ = 0;
+  PeriodicChore rx_stats_{kStatsEveryNs};  // folds the kernel's XDP_STATISTICS in
   std::uint64_t k_rx_dropped_ = 0;  // the kernel's counts as last folded in
   std::uint64_t k_rx_invalid_ = 0;
 
@@ -176,7 +178,7 @@ class XdpPort final : public Port {
   alignas(64) xsk_ring_prod tx_{};
   xsk_ring_cons comp_{};
   std::uint32_t tx_in_flight_ = 0;
-  std::int64_t tx_stats_ns_ = 0;
+  PeriodicChore tx_stats_{kStatsEveryNs};  // and re-reads the link's MTU
   std::uint64_t k_tx_invalid_ = 0;
   std::atomic<std::uint64_t> tx_copied_{0};
 };

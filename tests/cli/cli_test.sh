@@ -70,4 +70,15 @@ check "run --rates prints each count handler's rate while running" \
 out=$(timeout 30 "$uplane" run --rates 0 "$dir/good.click" 2>&1); rc=$?
 check "run --rates refuses an interval below 0.1 s" $([ $rc != 0 ] && grep -q rates <<<"$out"; echo $?)
 
+# host --check: the example host passes; a broken one gets every error, file:line:col, exit 1.
+src=$(cd "$(dirname "$0")/../.." && pwd)
+out=$(timeout 30 "$uplane" host --check "$src/examples/host/host.toml" 2>&1); rc=$?
+check "host --check accepts the example host" \
+  $([ $rc = 0 ] && [ "$out" = "$src/examples/host/host.toml: OK (2 ports, 1 worker, 2 tenants)" ]; echo $?)
+printf '[[port]]\nname = "p0"\ndevice = "veth0"\nqueus = 2\n[[tenant]]\nname = "1x"\nclick = "Idle -> Discard"\n' >"$dir/host.toml"
+out=$(timeout 30 "$uplane" host --check "$dir/host.toml" 2>&1); rc=$?
+check "host --check reports every error with file:line:col and exits 1" \
+  $([ $rc = 1 ] && grep -q "host.toml:4:1: unknown key 'queus' in \[\[port\]\]" <<<"$out" &&
+    grep -q "host.toml:6:8: tenant.name: '1x' is not a valid name" <<<"$out"; echo $?)
+
 exit $fail

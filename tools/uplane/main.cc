@@ -5,6 +5,8 @@
 //                                                     SIGINT/SIGTERM; then print handlers
 //   uplane check CONFIG                               build and initialize, then exit
 //   uplane graph CONFIG                               the elaborated graph as Graphviz DOT
+//   uplane host [--check] HOST.toml                   run, or check, a host of tenants
+//                                                     (docs/tenancy.md)
 //
 // CONFIG is a file, or "-" for standard input. `-h` follows Click's driver: ELEMENT may be
 // an element name, a glob pattern over names ("c*"), or a class name; a handler without a
@@ -37,6 +39,7 @@
 #include "base/log.h"
 #include "graph/config.h"
 #include "graph/router.h"
+#include "host_cmd.h"
 
 namespace {
 
@@ -233,6 +236,8 @@ int main(int argc, char** argv) {
   std::string graph_config;
   auto* graph = app.add_subcommand("graph", "Print the elaborated graph as Graphviz DOT");
   graph->add_option("CONFIG", graph_config, "Configuration file")->required();
+
+  uplane::add_host_command(app);
 
   bool verbose = false;
   app.add_flag("-v,--verbose", verbose, "Log what the router sets up (as UPLANE_LOG=info)");

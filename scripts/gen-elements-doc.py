@@ -76,7 +76,7 @@ def render(path):
 
 
 def generate():
-    headers = sorted((ROOT / "src" / "elements").glob("*/*.h")) + sorted((ROOT / "src" / "io").glob("*.h"))
+    headers = sorted((ROOT / "src" / "elements").glob("*/*.h")) + sorted((ROOT / "src" / "io").glob("*.h")) + sorted((ROOT / "src" / "control").glob("*.h"))
     entries = {}
     for h in headers:
         name, text = render(h)

@@ -35,6 +35,8 @@ std::string Element::declaration() const {
   return fmt::format("{} :: {}", name_, spec_ != nullptr ? spec_->name : "?");
 }
 
+void Element::take_state(Element&) noexcept {}
+
 void Element::push(int, Batch& batch) noexcept { drop_batch(batch, DropReason::kUnconnected); }
 
 void Element::pull(int, Batch&, std::uint32_t) noexcept {}

@@ -179,6 +179,13 @@ class Element {
   // counted, one "reason count" line each).
   virtual void add_handlers() {}
 
+  // Live replacement (Click's hotswap take_state): this element replaces `old`, an
+  // element of the same name and class in the graph being replaced, and takes over what
+  // it can of its state (counts, queued packets). Runs on the worker thread at the swap,
+  // after both graphs are initialized and before this one sees a packet; `old` is cleaned
+  // up afterwards. Must not fail; the default takes nothing.
+  virtual void take_state(Element& old) noexcept;
+
   // --- the data path, on the element's worker thread ---
   // Push input `port` received `batch`; every packet in it is now this element's. The
   // batch's contents after return are unspecified. The default drops them (kUnconnected).

@@ -81,12 +81,14 @@ Router::~Router() {
   tasks_.clear();
   timers_.clear();
   workers_.clear();
-  if (pool_ != nullptr) pool_->flush_thread_cache();
+  if (owned_pool_ != nullptr) owned_pool_->flush_thread_cache();
 }
 
 Status Router::cleanup_and_check_leaks() {
   cleanup_all();
+  if (pool_ == nullptr) return {};
   pool_->flush_thread_cache();
+  if (owned_pool_ == nullptr) return {};  // shared: its owner checks (see router.h)
   return pool_->check_no_leaks();
 }
 
@@ -102,9 +104,17 @@ Status Router::build(const FlatConfig& config, RouterOptions options) {
   if (options_.threads < 1 || options_.threads > 256)
     return make_error(Errc::kInvalidArgument, "thread count {} is outside [1, 256]",
                       options_.threads);
-  auto pool = mem::PacketPool::create(options_.pool);
-  if (!pool.is_ok()) return pool.status();
-  pool_ = std::move(pool).value();
+  if (options_.host != nullptr && options_.threads != 1)
+    return make_error(Errc::kInvalidArgument, "a hosted router runs on one thread, not {}",
+                      options_.threads);
+  if (options_.shared_pool != nullptr) {
+    pool_ = options_.shared_pool;
+  } else {
+    auto pool = mem::PacketPool::create(options_.pool);
+    if (!pool.is_ok()) return pool.status();
+    owned_pool_ = std::move(pool).value();
+    pool_ = owned_pool_.get();
+  }
   for (int i = 0; i < options_.threads; ++i) workers_.push_back(std::make_unique<Worker>(i));
 
   // 1. Instantiate.
@@ -411,6 +421,9 @@ Timer* Router::make_timer(Element* e) {
 }
 
 Status Router::run() {
+  if (hosted())
+    return make_error(Errc::kFailedPrecondition,
+                      "a hosted router is run by its host (Worker::run_once), not run()");
   if (running_.exchange(true)) return make_error(Errc::kFailedPrecondition, "router already ran");
   std::atomic<RunPhase> phase{RunPhase::kRunning};
   std::vector<std::thread> threads;
@@ -418,7 +431,7 @@ Status Router::run() {
   for (auto& w : workers_) {
     Worker* wp = w.get();
     const bool pin = options_.pin_threads;
-    mem::PacketPool* pool = pool_.get();
+    mem::PacketPool* pool = pool_;
     threads.emplace_back([wp, pin, pool, &phase] {
       if (pin) {
         const int cpu = nth_allowed_cpu(wp->id());

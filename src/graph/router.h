@@ -19,6 +19,12 @@
 // STOP, SIGINT), the router drains: source tasks stop, every other task runs until no
 // worker moves a packet, then the workers exit. Packets still held by elements are freed
 // in cleanup.
+//
+// Hosted mode (a tenant's graph on a host, src/tenant): RouterOptions::host names the
+// host's context and RouterOptions::shared_pool the host's pool. Such a router has one
+// worker, starts no thread (run() refuses): the host's own thread calls
+// worker(0).run_once() between its other work, and stops calling it before the control
+// thread cleans the router up. Its elements find the host through host_context().
 
 #include <atomic>
 #include <cstdint>
@@ -38,11 +44,24 @@ namespace uplane::graph {
 
 class Worker;
 
+// What a host hands the routers it runs (tenant graphs): elements that only make sense
+// on a host look for their own subclass with dynamic_cast. graph/ knows nothing more.
+class HostContext {
+ public:
+  virtual ~HostContext() = default;
+};
+
 struct RouterOptions {
   int threads = 1;           // worker threads (-j)
   bool pin_threads = true;   // pin worker i to usable CPU i mod count
   mem::PoolConfig pool = default_pool();
   std::uint64_t drain_timeout_ms = 2000;  // give up draining after this long
+  // Hosted mode (see the top of this file). shared_pool: packets come from this pool,
+  // which the router does not own and which must outlive it (`pool` is then unused).
+  // host: the context elements see; non-null makes the router hosted (one thread, no
+  // run(): the host drives worker(0).run_once()).
+  mem::PacketPool* shared_pool = nullptr;
+  HostContext* host = nullptr;
 
   static mem::PoolConfig default_pool() {
     mem::PoolConfig p;
@@ -74,13 +93,20 @@ class Router {
   bool running() const noexcept { return running_.load(std::memory_order_acquire); }
   // After run(): cleans every element up (each frees the packets it holds) and checks that
   // every frame of the pool is back. Elements are unusable afterwards; handlers still read.
+  // With a shared pool, the frames of other users are out too, so only the cleanup
+  // happens here: the pool's owner checks the whole pool once every user is done (a
+  // tenant's frames cannot be told apart from another's by their pool alone).
   Status cleanup_and_check_leaks();
+  // Hosted mode: the host's context, or nullptr for a router of its own.
+  HostContext* host_context() const noexcept { return options_.host; }
+  bool hosted() const noexcept { return options_.host != nullptr; }
 
   // --- elements ---
   const std::vector<std::unique_ptr<Element>>& elements() const noexcept { return elements_; }
   Element* find(std::string_view name) const noexcept;
   int nthreads() const noexcept { return options_.threads; }
   mem::PacketPool& pool() noexcept { return *pool_; }
+  bool owns_pool() const noexcept { return owned_pool_ != nullptr; }
   const FlatConfig& config() const noexcept { return config_; }
   // Sets where an element's tasks and timers run (StaticThreadSched). Before initialize.
   void set_home_thread(Element* e, int thread) noexcept;
@@ -114,7 +140,8 @@ class Router {
 
   RouterOptions options_;
   FlatConfig config_;
-  std::unique_ptr<mem::PacketPool> pool_;
+  std::unique_ptr<mem::PacketPool> owned_pool_;  // null with a shared pool
+  mem::PacketPool* pool_ = nullptr;              // owned_pool_, or the shared one
   std::vector<std::unique_ptr<Element>> elements_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::unique_ptr<Task>> tasks_;

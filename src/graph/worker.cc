@@ -70,41 +70,43 @@ void Worker::backoff(std::uint32_t idle, std::uint64_t next_timer_ns) noexcept {
   nanosleep(&ts, nullptr);
 }
 
+bool Worker::run_once(bool draining) noexcept {
+  bool worked = false;
+  for (Task* t : tasks_) {
+    // Acquire: pairs with Task::reschedule's release.
+    if (!t->active_.load(std::memory_order_acquire)) continue;
+    if (draining && t->source_) continue;
+    worked |= t->element_->run_task(*t);
+  }
+  if (!timers_.empty() && cycles_now() >= timer_check_cycles_) {
+    if (cycles_per_ns_ == 0) cycles_per_ns_ = cycles_per_second() / 1e9;
+    const std::uint64_t now = now_ns();
+    next_timer_ns_ = run_timers(now);
+    // A cycle-rate estimate that runs fast only makes the next look early, and then
+    // run_timers fires nothing and says when to look again.
+    timer_check_cycles_ =
+        next_timer_ns_ == std::numeric_limits<std::uint64_t>::max()
+            ? std::numeric_limits<std::uint64_t>::max()
+            : cycles_now() + static_cast<std::uint64_t>(
+                                 static_cast<double>(next_timer_ns_ - now) * cycles_per_ns_);
+  }
+  if (worked) work_.add();
+  passes_.add();
+  return worked;
+}
+
 void Worker::run(const std::atomic<RunPhase>& phase) noexcept {
-  const double cycles_per_ns = cycles_per_second() / 1e9;
   std::uint32_t idle = 0;
   for (;;) {
     // Acquire: pairs with the Router's release store of a new phase.
     const RunPhase ph = phase.load(std::memory_order_acquire);
     if (ph == RunPhase::kStopped) break;
-    const bool draining = ph == RunPhase::kDraining;
-    bool worked = false;
-    for (Task* t : tasks_) {
-      // Acquire: pairs with Task::reschedule's release.
-      if (!t->active_.load(std::memory_order_acquire)) continue;
-      if (draining && t->source_) continue;
-      worked |= t->element_->run_task(*t);
-    }
-    if (!timers_.empty() && cycles_now() >= timer_check_cycles_) {
-      const std::uint64_t now = now_ns();
-      next_timer_ns_ = run_timers(now);
-      // A cycle-rate estimate that runs fast only makes the next look early, and then
-      // run_timers fires nothing and says when to look again.
-      timer_check_cycles_ =
-          next_timer_ns_ == std::numeric_limits<std::uint64_t>::max()
-              ? std::numeric_limits<std::uint64_t>::max()
-              : cycles_now() + static_cast<std::uint64_t>(
-                                   static_cast<double>(next_timer_ns_ - now) * cycles_per_ns);
-    }
-    const std::uint64_t next_timer = next_timer_ns_;
-    if (worked) {
-      work_.add();
+    if (run_once(ph == RunPhase::kDraining)) {
       idle = 0;
     } else {
-      backoff(idle, next_timer);
+      backoff(idle, next_timer_ns_);
       if (idle < std::numeric_limits<std::uint32_t>::max()) ++idle;
     }
-    passes_.add();
   }
 }
 

@@ -30,6 +30,11 @@ class Worker {
 
   // The loop; returns when `phase` reads kStopped.
   void run(const std::atomic<RunPhase>& phase) noexcept;
+  // One pass of the loop without the backoff: every scheduled task (but sources when
+  // `draining`), then the timers that are due; counts the pass. True when a task did work.
+  // run() is this in a loop; a host that drives a hosted router's worker from its own
+  // thread calls it directly (always from the same thread).
+  bool run_once(bool draining) noexcept;
 
   // Passes of the loop, and passes that did work; any thread may read them.
   std::uint64_t passes() const noexcept { return passes_.get(); }
@@ -54,6 +59,7 @@ class Worker {
   std::vector<TimerEntry> timers_;  // a min-heap on `when`; stale entries skipped
   std::uint64_t next_timer_ns_ = UINT64_MAX;    // the heap's earliest, as last looked
   std::uint64_t timer_check_cycles_ = 0;        // look again once cycles_now() reaches it
+  double cycles_per_ns_ = 0;                    // set on the first pass
   Counter64 passes_;
   Counter64 work_;
 };

@@ -63,6 +63,17 @@ Status Counter::initialize() {
   return {};
 }
 
+void Counter::take_state(graph::Element& old) noexcept {
+  auto* o = dynamic_cast<Counter*>(&old);
+  if (o == nullptr) return;
+  count_.reset();
+  count_.add(o->count_.get());
+  byte_count_.reset();
+  byte_count_.add(o->byte_count_.get());
+  rate_.copy_from(o->rate_);
+  byte_rate_.copy_from(o->byte_rate_);
+}
+
 // As Click's Counter::reset(): the counts, not the moving averages.
 void Counter::reset() noexcept {
   count_.reset();

@@ -75,6 +75,8 @@ class RateEwma {
     return unparse_real2(scaled_average(now) * kEpochsPerSecond, kScale);
   }
   void reset(std::uint32_t now) noexcept { store(State{0, 0, now}); }
+  // Takes another's history (live replacement). Writer thread only.
+  void copy_from(const RateEwma& o) noexcept { store(o.load()); }
 
  private:
   struct State {
@@ -130,6 +132,8 @@ class Counter final : public graph::Element {
   void add_handlers() override;
   void push(int port, graph::Batch& batch) noexcept override;
   void pull(int port, graph::Batch& out, std::uint32_t max) noexcept override;
+  // Live replacement: the counts and rates carry over.
+  void take_state(graph::Element& old) noexcept override;
 
  private:
   void count(const graph::Batch& b, std::uint32_t from) noexcept;

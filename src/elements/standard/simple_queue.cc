@@ -111,6 +111,23 @@ void SimpleQueue::pull(int, graph::Batch& out, std::uint32_t max) noexcept {
   count_.fetch_sub(got, std::memory_order_release);
 }
 
+void SimpleQueue::take_state(graph::Element& old) noexcept {
+  auto* o = dynamic_cast<SimpleQueue*>(&old);
+  if (o == nullptr || o == this || ring_ == nullptr) return;
+  std::uint32_t queued = count_.load(std::memory_order_relaxed);
+  o->drain([&](graph::Packet* p) {
+    if (queued < capacity_ && ring_->enqueue_bulk(&p, 1)) {
+      ++queued;
+    } else {
+      o->drop(p, graph::DropReason::kQueueFull);
+    }
+  });
+  count_.store(queued, std::memory_order_relaxed);
+  note_length(queued);
+  note_length(o->highwater_.load(std::memory_order_relaxed));
+  drops_.fetch_add(o->drops_.load(std::memory_order_relaxed), std::memory_order_relaxed);
+}
+
 void SimpleQueue::add_handlers() {
   add_read_handler("length", [this] { return fmt::format("{}\n", length()); });
   add_read_handler("highwater_length", [this] {

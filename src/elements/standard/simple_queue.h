@@ -58,6 +58,9 @@ class SimpleQueue : public graph::Element {
   void push(int port, graph::Batch& batch) noexcept override;
   // One thread at a time for SimpleQueue; any thread for Queue.
   void pull(int port, graph::Batch& out, std::uint32_t max) noexcept override;
+  // Live replacement: the old queue's packets move over, oldest first; those beyond this
+  // queue's capacity are dropped (queue_full) by the old one. Drops and highwater carry.
+  void take_state(graph::Element& old) noexcept override;
 
   std::uint32_t capacity() const noexcept { return capacity_; }
   // Packets queued (plus any a push is putting in right now).

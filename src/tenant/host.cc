@@ -1,0 +1,945 @@
+#include "tenant/host.h"
+
+#include <fmt/format.h>
+#include <sched.h>
+#include <time.h>
+
+#include <algorithm>
+#include <atomic>
+#include <bit>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+#include "base/cpu.h"
+#include "base/log.h"
+#include "graph/config.h"
+#include "graph/router.h"
+#include "graph/worker.h"
+#include "io/port.h"
+#include "mem/packet_pool.h"
+#include "tenant/tenant_elements.h"
+
+namespace uplane::tenant {
+
+std::string_view tenant_drop_name(TenantDrop r) noexcept {
+  switch (r) {
+    case TenantDrop::kIngressFull:
+      return "ingress_full";
+    case TenantDrop::kNoInput:
+      return "no_input";
+    case TenantDrop::kNoMemory:
+      return "no_memory";
+    case TenantDrop::kEgressPort:
+      return "egress_port_denied";
+    case TenantDrop::kEgressVlan:
+      return "egress_vlan_denied";
+    case TenantDrop::kEgressMac:
+      return "egress_mac_denied";
+    case TenantDrop::kEgressRunt:
+      return "egress_runt";
+    case TenantDrop::kTxFull:
+      return "tx_full";
+    case TenantDrop::kCount:
+      break;
+  }
+  return "unknown";
+}
+
+std::uint64_t TenantStats::total_drops() const noexcept {
+  std::uint64_t n = 0;
+  for (std::uint64_t d : drops) n += d;
+  return n;
+}
+
+namespace {
+
+using graph::Batch;
+using mem::Packet;
+
+// --- the pieces ---
+
+struct HostPort {
+  PortSpec spec;
+  std::uint16_t index = 0;
+  int worker = -1;
+  std::vector<std::unique_ptr<io::Port>> queues;  // queue 0 also transmits
+  graph::Counter64 rx_packets;
+  graph::Counter64 unmatched;
+};
+
+// A tenant's graph and the context its elements see; the router goes first.
+struct Graph {
+  std::unique_ptr<TenantContext> ctx;
+  std::unique_ptr<graph::Router> router;
+
+  ~Graph() {
+    if (router != nullptr) (void)router->cleanup_and_check_leaks();
+    router.reset();
+  }
+};
+
+// A tenant: outlives its graphs (its rings and counters carry over a replacement).
+struct TenantSlot {
+  TenantSpec spec;
+  std::uint16_t id = 0;
+  int worker = 0;
+  std::vector<std::uint16_t> port_ids;             // host ports it selects
+  std::vector<ring::HeapRing<IngressRing>> rings;  // parallel to port_ids
+  TenantCounters counters;
+  std::unique_ptr<Graph> graph;  // the one its worker runs (control thread's handle)
+
+  IngressRing* ring_for(std::uint16_t port) const noexcept {
+    for (std::size_t i = 0; i < port_ids.size(); ++i)
+      if (port_ids[i] == port) return rings[i].get();
+    return nullptr;
+  }
+  // Frees what waits in its rings (no graph reads them any more).
+  void drain_rings() noexcept {
+    for (auto& r : rings) {
+      Packet* buf[Batch::kMax];
+      for (;;) {
+        const std::uint32_t got = r->dequeue_burst(buf, Batch::kMax);
+        if (got == 0) break;
+        for (std::uint32_t i = 0; i < got; ++i) mem::free_packet(buf[i]);
+      }
+    }
+  }
+  ~TenantSlot() {
+    graph.reset();
+    drain_rings();
+  }
+};
+
+// What a worker runs; built whole on the control thread and swapped in at a pass boundary.
+struct Rule {
+  TenantSlot* slot = nullptr;
+  IngressRing* ring = nullptr;
+  bool has_input = false;  // its graph reads this ring
+  std::vector<std::uint16_t> vlans;
+  std::vector<Mac> macs;
+  Batch staged;  // this burst's frames for it; empty between bursts
+};
+struct PortDemux {
+  HostPort* port = nullptr;
+  std::vector<Rule> rules;
+  int default_rule = -1;  // the default tenant's rule, for what nothing matched
+};
+struct TenantRun {
+  TenantSlot* slot = nullptr;
+  graph::Router* router = nullptr;
+};
+struct Plan {
+  std::vector<PortDemux> ports;
+  std::vector<TenantRun> tenants;
+};
+
+// Control thread -> worker: one function at a time, run at a pass boundary.
+class Mailbox {
+ public:
+  // Runs fn on the worker and waits for it at most `timeout_ms`. A function the worker has
+  // not taken by then is withdrawn (it never runs) and the call fails.
+  Status call(std::function<void()> fn, std::uint64_t timeout_ms, int worker) {
+    std::unique_lock lock(mu_);
+    fn_ = std::move(fn);
+    done_ = false;
+    // Release: the worker that sees the flag sees fn_ (it also takes the mutex).
+    pending_.store(true, std::memory_order_release);
+    if (cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] { return done_; })) return {};
+    fn_ = nullptr;
+    pending_.store(false, std::memory_order_relaxed);
+    return make_error(Errc::kResourceExhausted,
+                      "worker {} did not answer within {} ms; nothing was changed", worker,
+                      timeout_ms);
+  }
+  // Worker side, once per pass: cheap when nothing waits.
+  void serve() noexcept {
+    if (!pending_.load(std::memory_order_acquire)) return;
+    std::lock_guard lock(mu_);
+    if (fn_ != nullptr) {
+      fn_();
+      fn_ = nullptr;
+      done_ = true;
+      cv_.notify_all();
+    }
+    pending_.store(false, std::memory_order_relaxed);
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::function<void()> fn_;
+  bool done_ = false;
+  std::atomic<bool> pending_{false};
+};
+
+enum class Phase : std::uint8_t { kIdle, kRunning, kDraining };
+
+struct HostWorker {
+  int index = 0;
+  int cpu = -1;
+  std::vector<HostPort*> ports;
+  Plan* plan = nullptr;  // the worker's view; changed only through the mailbox
+  Mailbox mailbox;
+  std::thread thread;
+};
+
+// --- classification ---
+
+// The VLAN ID of an Ethernet frame: the 802.1Q (or 802.1ad outer) tag's, 0 untagged.
+inline std::uint16_t vlan_of(const std::uint8_t* d, std::uint32_t n) noexcept {
+  if (n >= 18 && ((d[12] == 0x81 && d[13] == 0x00) || (d[12] == 0x88 && d[13] == 0xa8)))
+    return static_cast<std::uint16_t>(((d[14] << 8) | d[15]) & 0x0fff);
+  return 0;
+}
+
+inline bool vlan_ok(const Rule& r, std::uint16_t vid) noexcept {
+  return r.vlans.empty() || std::find(r.vlans.begin(), r.vlans.end(), vid) != r.vlans.end();
+}
+
+inline bool mac_ok(const Rule& r, const std::uint8_t* dst) noexcept {
+  if (r.macs.empty()) return true;
+  for (const Mac& m : r.macs)
+    if (std::equal(m.begin(), m.end(), dst)) return true;
+  return false;
+}
+
+inline void stage(Rule& r, Packet* p, std::uint16_t port) noexcept {
+  p->set_input_port(port);
+  p->set_tenant(r.slot->id);
+  (void)r.staged.push_back(p);  // at most one per frame of a burst: always fits
+}
+
+// One burst of one port: every frame to its tenant's staging batch, then each batch to its
+// tenant's ring.
+void classify(PortDemux& pd, Batch& b, mem::PacketPool& pool) noexcept {
+  const std::uint16_t port = pd.port->index;
+  Batch unmatched;
+  for (Packet* p : b.packets()) {
+    const std::uint8_t* d = p->data();
+    const std::uint32_t n = p->length();
+    if (n < 14) [[unlikely]] {
+      (void)unmatched.push_back(p);
+      continue;
+    }
+    const std::uint16_t vid = vlan_of(d, n);
+    Rule* first = nullptr;
+    if ((d[0] & 1) == 0) [[likely]] {
+      for (Rule& r : pd.rules) {
+        if (vlan_ok(r, vid) && mac_ok(r, d)) {
+          first = &r;
+          break;
+        }
+      }
+      if (first != nullptr) {
+        stage(*first, p, port);
+        continue;
+      }
+    } else {
+      // Broadcast or multicast: every tenant whose VLANs match gets it; the last the frame,
+      // the others copies.
+      Rule* last = nullptr;
+      for (Rule& r : pd.rules) {
+        if (!vlan_ok(r, vid)) continue;
+        if (last != nullptr) {
+          Packet* c = graph::copy_packet(pool, *p);
+          if (c == nullptr) {
+            last->slot->counters.drop(TenantDrop::kNoMemory);
+          } else {
+            stage(*last, c, port);
+          }
+        }
+        last = &r;
+      }
+      if (last != nullptr) {
+        stage(*last, p, port);
+        continue;
+      }
+    }
+    if (pd.default_rule >= 0) {
+      stage(pd.rules[static_cast<std::size_t>(pd.default_rule)], p, port);
+    } else {
+      (void)unmatched.push_back(p);
+    }
+  }
+  if (!unmatched.empty()) {
+    pd.port->unmatched.add(unmatched.size());
+    graph::free_batch(unmatched);
+  }
+  for (Rule& r : pd.rules) {
+    if (r.staged.empty()) continue;
+    TenantCounters& c = r.slot->counters;
+    std::uint32_t took = 0;
+    if (r.has_input) {
+      took = r.ring->enqueue_burst(r.staged.data(), r.staged.size());
+      std::uint64_t bytes = 0;
+      for (std::uint32_t i = 0; i < took; ++i) bytes += r.staged[i]->length();
+      c.rx_packets.add(took);
+      c.rx_bytes.add(bytes);
+    }
+    const std::uint32_t left = r.staged.size() - took;
+    if (left != 0) {
+      c.drop(r.has_input ? TenantDrop::kIngressFull : TenantDrop::kNoInput, left);
+      for (std::uint32_t i = took; i < r.staged.size(); ++i) mem::free_packet(r.staged[i]);
+    }
+    r.staged.clear();
+  }
+}
+
+// Where the budget check goes (token buckets on cycles, packets, bits: issue #5 item 4).
+// A tenant over budget is skipped for the pass; its ingress ring absorbs, then drops.
+inline bool budget_allows(const TenantSlot&) noexcept { return true; }
+
+void backoff(std::uint32_t idle) noexcept {
+  if (idle < 64) {
+    cpu_relax();
+  } else if (idle < 128) {
+    sched_yield();
+  } else {
+    // 20 us doubling to 1 ms. (Adaptive polling — sleeping on the ports' descriptors —
+    // replaces this: issue #5 item 5.)
+    const std::uint32_t step = std::min<std::uint32_t>((idle - 128) / 16, 6);
+    const std::uint64_t ns = std::min<std::uint64_t>(20'000ull << step, 1'000'000);
+    timespec ts{0, static_cast<long>(ns)};
+    nanosleep(&ts, nullptr);
+  }
+}
+
+void worker_loop(HostWorker& w, const std::atomic<Phase>& phase, mem::PacketPool& pool,
+                 std::uint64_t drain_timeout_ms) noexcept {
+  std::uint32_t idle = 0, quiet = 0;
+  std::uint64_t drain_deadline = 0;
+  for (;;) {
+    // Acquire: pairs with the release store of kDraining in Host::stop.
+    const Phase ph = phase.load(std::memory_order_acquire);
+    w.mailbox.serve();  // a pass boundary: a new plan takes effect here
+    Plan& plan = *w.plan;
+    const bool draining = ph == Phase::kDraining;
+    bool worked = false;
+    if (!draining) {
+      for (PortDemux& pd : plan.ports) {
+        for (auto& q : pd.port->queues) {
+          Batch b;
+          if (q->rx_burst(b) == 0) continue;
+          worked = true;
+          pd.port->rx_packets.add(b.size());
+          classify(pd, b, pool);
+        }
+      }
+    }
+    for (TenantRun& t : plan.tenants) {
+      if (!budget_allows(*t.slot)) continue;
+      const std::uint64_t c0 = cycles_now();
+      if (t.router->worker(0).run_once(draining)) {
+        t.slot->counters.cycles.add(cycles_now() - c0);
+        worked = true;
+      }
+    }
+    for (HostPort* p : w.ports)
+      for (auto& q : p->queues) q->housekeeping();
+    if (draining) {
+      if (drain_deadline == 0) drain_deadline = now_ns() + drain_timeout_ms * 1'000'000;
+      quiet = worked ? 0 : quiet + 1;
+      if (quiet >= 2) break;
+      if (now_ns() > drain_deadline) {
+        UPLANE_LOG(kWarn, "host worker {}: drain did not finish in {} ms; stopping anyway", w.index,
+                   drain_timeout_ms);
+        break;
+      }
+    }
+    if (worked) {
+      idle = 0;
+    } else {
+      backoff(draining ? 0 : idle);
+      if (idle < 1'000'000) ++idle;
+    }
+  }
+  pool.flush_thread_cache();
+}
+
+bool valid_tenant_name(std::string_view n) {
+  if (n.empty() || n.size() > 64) return false;
+  auto alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+  if (!alpha(n[0])) return false;
+  for (char c : n)
+    if (!alpha(c) && !(c >= '0' && c <= '9') && c != '_' && c != '-') return false;
+  return true;
+}
+
+template <typename T>
+bool intersects_or_any(const std::vector<T>& a, const std::vector<T>& b) {
+  if (a.empty() || b.empty()) return true;
+  for (const T& x : a)
+    if (std::find(b.begin(), b.end(), x) != b.end()) return true;
+  return false;
+}
+
+std::string where_of(const SourceRef& w) {
+  if (w.file.empty()) return {};
+  if (w.line == 0) return w.file + ": ";
+  return fmt::format("{}:{}:{}: ", w.file, w.line, w.column);
+}
+
+}  // namespace
+
+// --- the host's state ---
+
+struct Host::State {
+  HostSpec spec;
+  HostOptions opt;
+  std::unique_ptr<mem::PacketPool> pool;
+  std::vector<std::unique_ptr<HostPort>> ports;
+  std::vector<std::unique_ptr<HostWorker>> workers;
+  std::vector<std::unique_ptr<Plan>> plans;          // per worker, what it runs
+  std::vector<std::unique_ptr<TenantSlot>> tenants;  // control thread's list
+  mutable std::mutex mu;                             // one control operation at a time
+  std::atomic<Phase> phase{Phase::kIdle};
+  bool started = false;
+  bool stopped = false;
+  std::uint16_t next_id = 1;
+
+  ~State() {
+    // Workers are joined (Host::~Host stopped them). Graphs before ports, ports before
+    // the pool.
+    plans.clear();
+    tenants.clear();
+    ports.clear();
+    workers.clear();
+    if (pool != nullptr) pool->flush_thread_cache();
+  }
+
+  HostPort* port(std::string_view name) const {
+    for (const auto& p : ports)
+      if (p->spec.name == name) return p.get();
+    return nullptr;
+  }
+  TenantSlot* find(std::string_view name) const {
+    for (const auto& t : tenants)
+      if (t->spec.name == name) return t.get();
+    return nullptr;
+  }
+  std::string tenant_where(const TenantSpec& t) const {
+    return fmt::format("{}tenant '{}'", where_of(t.where), t.name);
+  }
+
+  // Checks a tenant's spec against the host and the other tenants (`self`: the one it
+  // replaces, not compared with).
+  Status check_spec(const TenantSpec& t, const TenantSlot* self, int* worker_out) const;
+  // Builds, configures and initializes a graph for the slot, off the data path.
+  Result<std::unique_ptr<Graph>> build_graph(const TenantSlot& slot, const TenantSpec& t);
+  // What worker `w` runs with `slots` (replacing a slot's graph by `swap_graph`, if given).
+  std::unique_ptr<Plan> make_plan(int w, const std::vector<TenantSlot*>& slots,
+                                  const TenantSlot* swap_slot, Graph* swap_graph,
+                                  const TenantSpec* swap_spec) const;
+  std::vector<TenantSlot*> slots_of(int w, const TenantSlot* skip) const {
+    std::vector<TenantSlot*> v;
+    for (const auto& t : tenants)
+      if (t->worker == w && t.get() != skip) v.push_back(t.get());
+    return v;
+  }
+  // Runs fn on worker w at a pass boundary (directly when the workers do not run).
+  Status on_worker(int w, std::function<void()> fn) {
+    if (!started || stopped) {
+      fn();
+      return {};
+    }
+    return workers[static_cast<std::size_t>(w)]->mailbox.call(std::move(fn), opt.ack_timeout_ms, w);
+  }
+  Status add(const TenantSpec& t);
+  Status replace(const TenantSpec& t);
+  Status remove(std::string_view name);
+};
+
+Status Host::State::check_spec(const TenantSpec& t, const TenantSlot* self, int* worker_out) const {
+  const std::string who = tenant_where(t);
+  if (!valid_tenant_name(t.name))
+    return make_error(Errc::kInvalidArgument,
+                      "{}: a tenant's name is a letter, then letters, digits, '_' or '-'", who);
+  if (t.mode != TenantMode::kInProcess)
+    return make_error(Errc::kInvalidArgument,
+                      "{}: mode 'process' (out-of-process tenants) is not supported yet", who);
+  if (t.selector.ports.empty())
+    return make_error(Errc::kInvalidArgument, "{}: its selector names no port", who);
+  int worker = -1;
+  std::string first;
+  for (const std::string& pn : t.selector.ports) {
+    const HostPort* p = port(pn);
+    if (p == nullptr) {
+      std::string names;
+      for (const auto& q : ports) names += (names.empty() ? "" : ", ") + q->spec.name;
+      return make_error(Errc::kInvalidArgument, "{}: no host port '{}' (the host has: {})", who, pn,
+                        names);
+    }
+    if (worker >= 0 && p->worker != worker)
+      return make_error(Errc::kInvalidArgument,
+                        "{}: ports '{}' (worker {}) and '{}' (worker {}) are polled by different "
+                        "workers; a tenant's ports must share one",
+                        who, first, worker, pn, p->worker);
+    if (worker < 0) {
+      worker = p->worker;
+      first = pn;
+    }
+  }
+  for (std::uint16_t v : t.selector.vlans)
+    if (v > 4094)
+      return make_error(Errc::kInvalidArgument, "{}: VLAN ID {} is outside 0-4094", who, v);
+  for (const auto& o : tenants) {
+    if (o.get() == self) continue;
+    if (o->spec.name == t.name)
+      return make_error(Errc::kAlreadyExists, "{}: a tenant of that name exists", who);
+    bool shares_port = false;
+    for (const std::string& a : t.selector.ports)
+      for (const std::string& b : o->spec.selector.ports) shares_port |= a == b;
+    if (shares_port && intersects_or_any(t.selector.vlans, o->spec.selector.vlans) &&
+        intersects_or_any(t.selector.macs, o->spec.selector.macs))
+      return make_error(Errc::kInvalidArgument,
+                        "{}: its selector overlaps tenant '{}''s (same port, and VLANs and MACs "
+                        "that both may match)",
+                        who, o->spec.name);
+  }
+  if (t.budget.frames != 0 || t.budget.pps != 0 || t.budget.bps != 0 || t.budget.cpu_share != 0)
+    UPLANE_LOG(kWarn, "{}: budgets are not enforced yet; running it unlimited", who);
+  *worker_out = worker;
+  return {};
+}
+
+Result<std::unique_ptr<Graph>> Host::State::build_graph(const TenantSlot& slot,
+                                                        const TenantSpec& t) {
+  const std::string who = fmt::format("tenant '{}'", t.name);
+  const std::string file = t.click_file.empty() ? fmt::format("<tenant {}>", t.name) : t.click_file;
+  // Blank lines in front, so that line numbers in messages are the file's.
+  std::string text(t.click_line > 1 ? std::min<std::uint32_t>(t.click_line - 1, 1u << 20) : 0,
+                   '\n');
+  text += t.click;
+  auto parsed = graph::parse_config(text, file);
+  if (!parsed.is_ok())
+    return make_error(parsed.status().code(), "{}: {}", who, parsed.status().message());
+  graph::FlatConfig cfg = std::move(parsed).value();
+  for (graph::ElementDecl& d : cfg.elements) {
+    if (d.class_name == "FromDevice") d.class_name = "TenantFromDevice";
+    if (d.class_name == "ToDevice") d.class_name = "TenantToDevice";
+    const std::string_view why = class_denied_in_tenant(d.class_name);
+    if (!why.empty())
+      return make_error(Errc::kInvalidArgument, "{}: {}: {} :: {}: {}", who, d.where.str(), d.name,
+                        d.class_name, why);
+  }
+  auto g = std::make_unique<Graph>();
+  g->ctx = std::make_unique<TenantContext>();
+  TenantContext& ctx = *g->ctx;
+  ctx.tenant = t.name;
+  ctx.tenant_id = slot.id;
+  ctx.counters = const_cast<TenantCounters*>(&slot.counters);
+  ctx.vlans = t.selector.vlans;
+  ctx.macs = t.selector.macs;
+  for (const auto& p : ports) {
+    PortBinding b;
+    b.name = p->spec.name;
+    b.port = p->queues.empty() ? nullptr : p->queues.front().get();
+    b.ring = slot.ring_for(p->index);
+    b.allowed = b.ring != nullptr;
+    ctx.ports.push_back(std::move(b));
+  }
+  graph::RouterOptions ro;
+  ro.threads = 1;
+  ro.pin_threads = false;
+  ro.shared_pool = pool.get();
+  ro.host = g->ctx.get();
+  auto r = graph::Router::create(cfg, ro);
+  if (!r.is_ok()) return make_error(r.status().code(), "{}: {}", who, r.status().message());
+  g->router = std::move(r).value();
+  return g;
+}
+
+std::unique_ptr<Plan> Host::State::make_plan(int w, const std::vector<TenantSlot*>& slots,
+                                             const TenantSlot* swap_slot, Graph* swap_graph,
+                                             const TenantSpec* swap_spec) const {
+  auto plan = std::make_unique<Plan>();
+  for (TenantSlot* s : slots) {
+    Graph* g = s == swap_slot ? swap_graph : s->graph.get();
+    plan->tenants.push_back(TenantRun{s, g->router.get()});
+  }
+  for (HostPort* hp : workers[static_cast<std::size_t>(w)]->ports) {
+    PortDemux pd;
+    pd.port = hp;
+    for (TenantSlot* s : slots) {
+      IngressRing* ring = s->ring_for(hp->index);
+      if (ring == nullptr) continue;
+      const TenantSpec& ts = s == swap_slot ? *swap_spec : s->spec;
+      Graph* g = s == swap_slot ? swap_graph : s->graph.get();
+      Rule r;
+      r.slot = s;
+      r.ring = ring;
+      r.has_input = g->ctx->ports[hp->index].reading;
+      r.vlans = ts.selector.vlans;
+      r.macs = ts.selector.macs;
+      if (!spec.default_tenant.empty() && ts.name == spec.default_tenant)
+        pd.default_rule = static_cast<int>(pd.rules.size());
+      pd.rules.push_back(std::move(r));
+    }
+    plan->ports.push_back(std::move(pd));
+  }
+  return plan;
+}
+
+Status Host::State::add(const TenantSpec& t) {
+  if (stopped) return make_error(Errc::kFailedPrecondition, "the host has stopped");
+  int worker = 0;
+  UPLANE_RETURN_IF_ERROR(check_spec(t, nullptr, &worker));
+  auto slot = std::make_unique<TenantSlot>();
+  slot->spec = t;
+  slot->id = next_id;
+  slot->worker = worker;
+  for (const std::string& pn : t.selector.ports) {
+    const HostPort* p = port(pn);
+    if (slot->ring_for(p->index) != nullptr) continue;  // named twice
+    auto ring = ring::make_heap_ring<IngressRing>(opt.ingress_ring);
+    if (!ring.is_ok())
+      return make_error(ring.status().code(), "{}: ingress ring: {}", tenant_where(t),
+                        ring.status().message());
+    slot->port_ids.push_back(p->index);
+    slot->rings.push_back(std::move(ring).value());
+  }
+  auto g = build_graph(*slot, t);
+  if (!g.is_ok()) return g.status();
+  slot->graph = std::move(g).value();
+  std::vector<TenantSlot*> slots = slots_of(worker, nullptr);
+  slots.push_back(slot.get());
+  std::unique_ptr<Plan> plan = make_plan(worker, slots, nullptr, nullptr, nullptr);
+  HostWorker& hw = *workers[static_cast<std::size_t>(worker)];
+  Plan* fresh = plan.get();
+  UPLANE_RETURN_IF_ERROR(on_worker(worker, [&hw, fresh] { hw.plan = fresh; }));
+  plans[static_cast<std::size_t>(worker)] = std::move(plan);  // the old one is unused now
+  tenants.push_back(std::move(slot));
+  ++next_id;
+  if (next_id == 0) next_id = 1;
+  return {};
+}
+
+Status Host::State::replace(const TenantSpec& t) {
+  if (stopped) return make_error(Errc::kFailedPrecondition, "the host has stopped");
+  TenantSlot* slot = find(t.name);
+  if (slot == nullptr)
+    return make_error(Errc::kNotFound, "no tenant named '{}' to replace", t.name);
+  int worker = 0;
+  UPLANE_RETURN_IF_ERROR(check_spec(t, slot, &worker));
+  std::vector<std::string> a = t.selector.ports, b = slot->spec.selector.ports;
+  std::sort(a.begin(), a.end());
+  a.erase(std::unique(a.begin(), a.end()), a.end());
+  std::sort(b.begin(), b.end());
+  b.erase(std::unique(b.begin(), b.end()), b.end());
+  if (a != b)
+    return make_error(Errc::kInvalidArgument,
+                      "{}: a replacement keeps the tenant's ports; remove and add it to change "
+                      "them",
+                      tenant_where(t));
+  auto built = build_graph(*slot, t);
+  if (!built.is_ok()) return built.status();
+  std::unique_ptr<Graph> g = std::move(built).value();
+  std::unique_ptr<Plan> plan = make_plan(worker, slots_of(worker, nullptr), slot, g.get(), &t);
+  HostWorker& hw = *workers[static_cast<std::size_t>(worker)];
+  Plan* fresh = plan.get();
+  graph::Router* old_router = slot->graph->router.get();
+  graph::Router* new_router = g->router.get();
+  UPLANE_RETURN_IF_ERROR(on_worker(worker, [&hw, fresh, old_router, new_router] {
+    // Hotswap: elements that keep their name and class take their predecessors' state.
+    for (const auto& e : new_router->elements()) {
+      graph::Element* old = old_router->find(e->name());
+      if (old != nullptr && old->class_name() == e->class_name()) e->take_state(*old);
+    }
+    hw.plan = fresh;
+  }));
+  plans[static_cast<std::size_t>(worker)] = std::move(plan);
+  std::swap(slot->graph, g);  // g now holds the old graph: cleaned up as it goes
+  slot->spec = t;
+  slot->counters.replacements.add();
+  g.reset();
+  return {};
+}
+
+Status Host::State::remove(std::string_view name) {
+  if (stopped) return make_error(Errc::kFailedPrecondition, "the host has stopped");
+  TenantSlot* slot = find(name);
+  if (slot == nullptr) return make_error(Errc::kNotFound, "no tenant named '{}'", name);
+  const int worker = slot->worker;
+  std::unique_ptr<Plan> plan = make_plan(worker, slots_of(worker, slot), nullptr, nullptr, nullptr);
+  HostWorker& hw = *workers[static_cast<std::size_t>(worker)];
+  Plan* fresh = plan.get();
+  UPLANE_RETURN_IF_ERROR(on_worker(worker, [&hw, fresh] { hw.plan = fresh; }));
+  plans[static_cast<std::size_t>(worker)] = std::move(plan);
+  auto it =
+      std::find_if(tenants.begin(), tenants.end(), [&](const auto& t) { return t.get() == slot; });
+  tenants.erase(it);  // cleans its graph up and frees what waits in its rings
+  return {};
+}
+
+// --- Host ---
+
+Host::Host(std::unique_ptr<State> s) noexcept : s_(std::move(s)) {}
+
+Host::~Host() { stop(); }
+
+Result<std::unique_ptr<Host>> Host::create(const HostSpec& spec, HostOptions options) {
+  auto s = std::make_unique<State>();
+  s->spec = spec;
+  s->opt = options;
+  if (options.ingress_ring < 2 || !std::has_single_bit(options.ingress_ring))
+    return make_error(Errc::kInvalidArgument, "ingress ring size {} is not a power of two >= 2",
+                      options.ingress_ring);
+  if (spec.ports.empty()) return make_error(Errc::kInvalidArgument, "the host has no port");
+  if (spec.workers.empty()) return make_error(Errc::kInvalidArgument, "the host has no worker");
+  if (spec.ports.size() > 0xfff0)
+    return make_error(Errc::kInvalidArgument, "too many ports ({})", spec.ports.size());
+
+  // The pool: enough for every port's rings, the tenants' rings and their queues.
+  std::uint64_t frames = 0;
+  for (const PortSpec& p : spec.ports)
+    frames += std::uint64_t{std::max<std::uint32_t>(p.queues, 1)} * 4 * p.ring_size.value_or(2048);
+  frames += std::uint64_t{options.ingress_ring} * std::max<std::size_t>(spec.tenants.size(), 4);
+  frames = std::max<std::uint64_t>(frames + 8192, 16384);
+  mem::PoolConfig pc;
+  pc.name = "host";
+  pc.frame_count = options.pool_frames != 0
+                       ? options.pool_frames
+                       : static_cast<std::uint32_t>(std::min<std::uint64_t>(frames, 1u << 20));
+  auto pool = mem::PacketPool::create(pc);
+  if (!pool.is_ok())
+    return make_error(pool.status().code(), "host packet pool: {}", pool.status().message());
+  s->pool = std::move(pool).value();
+
+  for (std::size_t i = 0; i < spec.workers.size(); ++i) {
+    auto w = std::make_unique<HostWorker>();
+    w->index = static_cast<int>(i);
+    w->cpu = spec.workers[i].cpu;
+    s->workers.push_back(std::move(w));
+    s->plans.push_back(std::make_unique<Plan>());
+    s->workers.back()->plan = s->plans.back().get();
+  }
+  for (std::size_t i = 0; i < spec.ports.size(); ++i) {
+    const PortSpec& ps = spec.ports[i];
+    const std::string who = fmt::format("{}port '{}'", where_of(ps.where), ps.name);
+    if (ps.name.empty()) return make_error(Errc::kInvalidArgument, "{}: no name", who);
+    if (s->port(ps.name) != nullptr)
+      return make_error(Errc::kInvalidArgument, "{}: a second port of that name", who);
+    auto hp = std::make_unique<HostPort>();
+    hp->spec = ps;
+    hp->index = static_cast<std::uint16_t>(i);
+    for (std::size_t w = 0; w < spec.workers.size(); ++w) {
+      for (const std::string& n : spec.workers[w].ports) {
+        if (n != ps.name) continue;
+        if (hp->worker >= 0 && hp->worker != static_cast<int>(w))
+          return make_error(Errc::kInvalidArgument,
+                            "{}: polled by workers {} and {}; a port has exactly one worker", who,
+                            hp->worker, w);
+        hp->worker = static_cast<int>(w);
+      }
+    }
+    if (hp->worker < 0) return make_error(Errc::kInvalidArgument, "{}: no worker polls it", who);
+    io::Method method = io::Method::kAuto;
+    if (!io::parse_method(ps.driver.empty() ? "auto" : ps.driver, &method))
+      return make_error(Errc::kInvalidArgument, "{}: unknown driver '{}'", who, ps.driver);
+    for (std::uint32_t q = 0; q < std::max<std::uint32_t>(ps.queues, 1); ++q) {
+      io::PortConfig cfg;
+      cfg.device = ps.device;
+      cfg.queue = q;
+      if (ps.ring_size) cfg.ring_size = *ps.ring_size;
+      auto port = io::open_port(method, cfg, *s->pool);
+      if (!port.is_ok())
+        return make_error(port.status().code(), "{}: {}", who, port.status().message());
+      hp->queues.push_back(std::move(port).value());
+    }
+    s->workers[static_cast<std::size_t>(hp->worker)]->ports.push_back(hp.get());
+    s->ports.push_back(std::move(hp));
+  }
+  for (std::size_t w = 0; w < spec.workers.size(); ++w)
+    for (const std::string& n : spec.workers[w].ports)
+      if (s->port(n) == nullptr)
+        return make_error(Errc::kInvalidArgument, "{}worker {}: no port named '{}'",
+                          where_of(spec.workers[w].where), w, n);
+  for (const TenantSpec& t : spec.tenants) UPLANE_RETURN_IF_ERROR(s->add(t));
+  if (!spec.default_tenant.empty() && s->find(spec.default_tenant) == nullptr)
+    return make_error(Errc::kInvalidArgument, "default tenant '{}' is not a tenant",
+                      spec.default_tenant);
+  return std::unique_ptr<Host>(new Host(std::move(s)));
+}
+
+Status Host::start() {
+  std::lock_guard lock(s_->mu);
+  if (s_->started) return make_error(Errc::kFailedPrecondition, "the host has already started");
+  s_->started = true;
+  s_->phase.store(Phase::kRunning, std::memory_order_release);
+  for (auto& wp : s_->workers) {
+    HostWorker* w = wp.get();
+    State* st = s_.get();
+    w->thread = std::thread([w, st] {
+      if (w->cpu >= 0) {
+        Status pinned = pin_this_thread(w->cpu);
+        if (!pinned.is_ok())
+          UPLANE_LOG(kWarn, "host worker {}: not pinned to CPU {}: {}", w->index, w->cpu,
+                     pinned.message());
+      }
+      worker_loop(*w, st->phase, *st->pool, st->opt.drain_timeout_ms);
+    });
+  }
+  return {};
+}
+
+bool Host::running() const noexcept {
+  return s_->phase.load(std::memory_order_acquire) == Phase::kRunning;
+}
+
+void Host::stop() {
+  if (s_ == nullptr) return;
+  std::lock_guard lock(s_->mu);
+  if (s_->stopped) return;
+  s_->stopped = true;
+  if (s_->started) {
+    s_->phase.store(Phase::kDraining, std::memory_order_release);
+    for (auto& w : s_->workers)
+      if (w->thread.joinable()) w->thread.join();
+  }
+  // Every graph gives its frames back, every ring is emptied, every port closes (a pipe
+  // drains its rings as it does).
+  for (auto& t : s_->tenants) {
+    if (t->graph != nullptr && t->graph->router != nullptr)
+      (void)t->graph->router->cleanup_and_check_leaks();
+    t->drain_rings();
+  }
+  for (auto& p : s_->ports) p->queues.clear();
+  s_->pool->flush_thread_cache();
+}
+
+Status Host::add_tenant(const TenantSpec& spec) {
+  std::lock_guard lock(s_->mu);
+  return s_->add(spec);
+}
+
+Status Host::replace_tenant(const TenantSpec& spec) {
+  std::lock_guard lock(s_->mu);
+  return s_->replace(spec);
+}
+
+Status Host::remove_tenant(std::string_view name) {
+  std::lock_guard lock(s_->mu);
+  return s_->remove(name);
+}
+
+std::vector<std::string> Host::tenant_names() const {
+  std::lock_guard lock(s_->mu);
+  std::vector<std::string> v;
+  for (const auto& t : s_->tenants) v.push_back(t->spec.name);
+  return v;
+}
+
+Result<TenantSpec> Host::tenant(std::string_view name) const {
+  std::lock_guard lock(s_->mu);
+  const TenantSlot* t = s_->find(name);
+  if (t == nullptr) return make_error(Errc::kNotFound, "no tenant named '{}'", name);
+  return t->spec;
+}
+
+std::vector<TenantStats> Host::stats() const {
+  std::lock_guard lock(s_->mu);
+  std::vector<TenantStats> v;
+  for (const auto& t : s_->tenants) {
+    TenantStats st;
+    const TenantCounters& c = t->counters;
+    st.name = t->spec.name;
+    st.worker = t->worker;
+    st.rx_packets = c.rx_packets.get();
+    st.rx_bytes = c.rx_bytes.get();
+    st.tx_packets = c.tx_packets.get();
+    st.tx_bytes = c.tx_bytes.get();
+    for (std::size_t i = 0; i < kTenantDropCount; ++i) st.drops[i] = c.drops[i].get();
+    st.cycles = c.cycles.get();
+    st.cycles_per_packet = st.rx_packets == 0 ? 0 : st.cycles / st.rx_packets;
+    st.replacements = c.replacements.get();
+    v.push_back(std::move(st));
+  }
+  return v;
+}
+
+HostStats Host::host_stats() const {
+  std::lock_guard lock(s_->mu);
+  HostStats hs;
+  for (const auto& p : s_->ports) {
+    HostPortStats ps{p->spec.name, p->rx_packets.get(), p->unmatched.get()};
+    hs.unmatched += ps.unmatched;
+    hs.ports.push_back(std::move(ps));
+  }
+  return hs;
+}
+
+namespace {
+// "blue/c.count" -> ("blue", "c.count"). Tenant names have no '/'; element names may.
+Result<std::pair<std::string_view, std::string_view>> split_path(std::string_view path) {
+  const auto slash = path.find('/');
+  if (slash == std::string_view::npos || slash == 0 || slash + 1 == path.size())
+    return make_error(Errc::kInvalidArgument,
+                      "handler '{}': expected TENANT/ELEMENT.HANDLER (e.g. blue/c.count)", path);
+  return std::pair{path.substr(0, slash), path.substr(slash + 1)};
+}
+}  // namespace
+
+Result<std::string> Host::read_handler(std::string_view path) const {
+  auto parts = split_path(path);
+  if (!parts.is_ok()) return parts.status();
+  std::lock_guard lock(s_->mu);
+  const TenantSlot* t = s_->find(parts->first);
+  if (t == nullptr) return make_error(Errc::kNotFound, "no tenant named '{}'", parts->first);
+  auto r = t->graph->router->read_handler(parts->second);
+  if (!r.is_ok())
+    return make_error(r.status().code(), "tenant '{}': {}", parts->first, r.status().message());
+  return r;
+}
+
+Host::HandlerInfo Host::handler_info(std::string_view path) const {
+  HandlerInfo info;
+  auto parts = split_path(path);
+  if (!parts.is_ok()) return info;
+  std::lock_guard lock(s_->mu);
+  const TenantSlot* t = s_->find(parts->first);
+  if (t == nullptr) return info;
+  info.tenant = true;
+  const graph::Router& r = *t->graph->router;
+  const std::string_view rest = parts->second;
+  const auto dot = rest.rfind('.');
+  const std::string_view el =
+      dot == std::string_view::npos ? std::string_view() : rest.substr(0, dot);
+  const std::string_view hn = dot == std::string_view::npos ? rest : rest.substr(dot + 1);
+  if (!el.empty() && r.find(el) == nullptr) return info;
+  info.element = true;
+  const graph::Handler* h = r.find_handler(el, hn);
+  if (h == nullptr) return info;
+  info.handler = true;
+  info.readable = static_cast<bool>(h->read);
+  info.writable = static_cast<bool>(h->write);
+  return info;
+}
+
+Status Host::write_handler(std::string_view path, std::string_view value) {
+  auto parts = split_path(path);
+  if (!parts.is_ok()) return parts.status();
+  std::lock_guard lock(s_->mu);
+  if (s_->stopped) return make_error(Errc::kFailedPrecondition, "the host has stopped");
+  TenantSlot* t = s_->find(parts->first);
+  if (t == nullptr) return make_error(Errc::kNotFound, "no tenant named '{}'", parts->first);
+  graph::Router* r = t->graph->router.get();
+  Status result;
+  const std::string_view h = parts->second;
+  UPLANE_RETURN_IF_ERROR(s_->on_worker(t->worker, [&] { result = r->write_handler(h, value); }));
+  if (!result.is_ok())
+    return make_error(result.code(), "tenant '{}': {}", parts->first, result.message());
+  return {};
+}
+
+Status Host::check_frames() const {
+  std::lock_guard lock(s_->mu);
+  if (!s_->stopped)
+    return make_error(Errc::kFailedPrecondition, "check_frames: stop the host first");
+  s_->pool->flush_thread_cache();
+  return s_->pool->check_no_leaks();
+}
+
+}  // namespace uplane::tenant

@@ -1,0 +1,149 @@
+#pragma once
+// Host: the running host — its packet pool, its ports, its worker threads and the
+// in-process tenants' graphs they run (DESIGN.md, "Tenancy and isolation"; docs/architecture.md,
+// "tenant/").
+//
+// One worker thread per WorkerSpec polls its ports. Each pass it takes one burst from
+// every port, classifies the burst once by its tenants' selectors (port, VLAN ID of the
+// 802.1Q/802.1ad tag — untagged is 0 —, destination MAC) and moves each tenant's frames to
+// that tenant's ingress ring for the port (bounded: a full ring is a drop counted against
+// that tenant). A broadcast or multicast frame goes to every tenant of the port whose
+// VLANs match: the last gets the frame, the others a copy (frames carry no reference
+// count). A frame no tenant takes goes to the default tenant when it selects the port,
+// else it is counted (unmatched) and dropped. Then the worker runs one pass of each of its
+// tenants' graphs (graph::Worker::run_once), timing it with the cycle counter.
+//
+// A tenant's graph is a hosted graph::Router over the host's pool: frames move from
+// port to graph to port with no copy. Its FromDevice(p0) reads its ingress ring of host
+// port p0, its ToDevice(p0) sends on p0 as the tenant: the host drops (and counts) what
+// the tenant may not send — a port not in its selector, a VLAN ID not among its VLANs, a
+// source MAC not among its MACs (each checked when the selector has that set). Other
+// driver keywords are refused in tenant configurations.
+//
+// Every tenant's ports are polled by one worker (its worker); graphs, rings and ports
+// are then touched by one thread each. Changes come from one control thread at a time
+// (the methods below serialize on a mutex): the new graph is built and initialized there,
+// off the data path; the tenant's worker swaps it in at a pass boundary (a mailbox, an
+// acknowledgement within HostOptions::ack_timeout_ms); only then is the old one cleaned
+// up. A change that fails changes nothing and says why. Ingress rings belong to the
+// tenant, not to its graph, so a replaced tenant's queued frames reach its new graph.
+//
+// Handlers are "TENANT/ELEMENT.HANDLER" ("blue/c.count"); reads run on the calling
+// thread, as for a Router; writes run on the tenant's worker at a pass boundary.
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "tenant/spec.h"
+
+namespace uplane::tenant {
+
+// Why the host dropped a tenant's frame. Counted per tenant; the names are what stats print.
+enum class TenantDrop : std::uint8_t {
+  kIngressFull,  // its ingress ring had no room (it is slower than its traffic)
+  kNoInput,      // its graph has no FromDevice for the port the frame came in on
+  kNoMemory,     // no frame for a broadcast/multicast copy
+  kEgressPort,   // sent on a host port not in its selector
+  kEgressVlan,   // sent with a VLAN ID (untagged: 0) not among its VLANs
+  kEgressMac,    // sent with a source MAC not among its MACs
+  kEgressRunt,   // sent something shorter than an Ethernet header
+  kTxFull,       // the port's transmit ring stayed full (push ToDevice)
+  kCount
+};
+inline constexpr std::size_t kTenantDropCount = static_cast<std::size_t>(TenantDrop::kCount);
+// "ingress_full", "no_input", "no_memory", "egress_port_denied", "egress_vlan_denied",
+// "egress_mac_denied", "egress_runt", "tx_full".
+std::string_view tenant_drop_name(TenantDrop r) noexcept;
+
+struct TenantStats {
+  std::string name;
+  int worker = 0;
+  std::uint64_t rx_packets = 0;  // into its ingress rings
+  std::uint64_t rx_bytes = 0;
+  std::uint64_t tx_packets = 0;  // taken by a port's tx_burst
+  std::uint64_t tx_bytes = 0;
+  std::array<std::uint64_t, kTenantDropCount> drops{};
+  std::uint64_t cycles = 0;             // cycle counter, over its graph's passes that did work
+  std::uint64_t cycles_per_packet = 0;  // cycles / rx_packets (0 before any packet)
+  std::uint64_t replacements = 0;       // graphs swapped in since it was added
+
+  std::uint64_t drop(TenantDrop r) const noexcept { return drops[static_cast<std::size_t>(r)]; }
+  std::uint64_t total_drops() const noexcept;
+};
+
+struct HostPortStats {
+  std::string name;
+  std::uint64_t rx_packets = 0;  // taken from the port by its worker
+  std::uint64_t unmatched = 0;   // no tenant's selector took them (and no default tenant)
+};
+
+struct HostStats {
+  std::uint64_t unmatched = 0;  // sum over the ports
+  std::vector<HostPortStats> ports;
+};
+
+struct HostOptions {
+  std::uint32_t pool_frames = 0;          // frames of the host's pool; 0: from the ports' rings
+  std::uint32_t ingress_ring = 1024;      // each tenant's ring per port, a power of two
+  std::uint64_t ack_timeout_ms = 2000;    // how long a change waits for the worker
+  std::uint64_t drain_timeout_ms = 2000;  // stop(): give up draining after this long
+};
+
+class Host {
+ public:
+  // Opens the pool and every port, builds every tenant: all or nothing, errors name the
+  // port or tenant (and the file:line:col of its configuration).
+  static Result<std::unique_ptr<Host>> create(const HostSpec& spec, HostOptions options = {});
+  Host(const Host&) = delete;
+  Host& operator=(const Host&) = delete;
+  ~Host();  // stops if running
+
+  // Starts one thread per worker (pinned to WorkerSpec::cpu when >= 0). Once.
+  Status start();
+  // Stops polling the ports, lets the graphs drain (bounded), joins the workers, cleans
+  // every graph up and closes the ports. Stats and handler reads still work afterwards.
+  void stop();
+  bool running() const noexcept;
+
+  // --- live lifecycle (from any one thread at a time; safe while running) ---
+  Status add_tenant(const TenantSpec& spec);
+  // Same name: a new configuration (and VLANs, MACs, budget); the ports must stay the
+  // same. Elements that keep their name and class take the old ones' state (take_state).
+  Status replace_tenant(const TenantSpec& spec);
+  Status remove_tenant(std::string_view name);
+
+  std::vector<std::string> tenant_names() const;
+  Result<TenantSpec> tenant(std::string_view name) const;
+  std::vector<TenantStats> stats() const;
+  HostStats host_stats() const;
+
+  // "TENANT/ELEMENT.HANDLER", or "TENANT/HANDLER" for the tenant graph's router handlers
+  // ("blue/list", "blue/flatconfig").
+  Result<std::string> read_handler(std::string_view path) const;
+  // What a path names, for a control socket's lookups (CHECKREAD, CHECKWRITE).
+  struct HandlerInfo {
+    bool tenant = false;   // the tenant exists
+    bool element = false;  // ... and the element (true for the router's own handlers)
+    bool handler = false;  // ... and the handler
+    bool readable = false;
+    bool writable = false;
+  };
+  HandlerInfo handler_info(std::string_view path) const;
+  Status write_handler(std::string_view path, std::string_view value);
+
+  // After stop(): every frame of the host's pool is back.
+  Status check_frames() const;
+
+  struct State;  // host.cc
+
+ private:
+  explicit Host(std::unique_ptr<State> s) noexcept;
+  std::unique_ptr<State> s_;
+};
+
+}  // namespace uplane::tenant

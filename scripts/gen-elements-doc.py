@@ -46,10 +46,19 @@ def blocks(path):
         yield section
 
 
-def render(path):
+def render_all(path):
+    """Every element a header documents: a manual block may hold several, each from its =c."""
     secs = list(blocks(path))
-    if not secs or secs[0][0] != "c":
-        return None, None
+    groups = []
+    for sec in secs:
+        if sec[0] == "c":
+            groups.append([sec])
+        elif groups:
+            groups[-1].append(sec)
+    return [render(path, g) for g in groups]
+
+
+def render(path, secs):
     synopsis = "\n".join(l for l in [secs[0][1]] + secs[0][2] if l.strip()).strip()
     name = re.match(r"[A-Za-z0-9_]+", synopsis).group(0)
     out = [f"## {name}", "", "```", synopsis, "```", ""]
@@ -76,11 +85,12 @@ def render(path):
 
 
 def generate():
-    headers = sorted((ROOT / "src" / "elements").glob("*/*.h")) + sorted((ROOT / "src" / "io").glob("*.h")) + sorted((ROOT / "src" / "control").glob("*.h"))
+    headers = sorted((ROOT / "src" / "elements").glob("*/*.h"))
+    for layer in ("io", "control", "tenant"):
+        headers += sorted((ROOT / "src" / layer).glob("*.h"))
     entries = {}
     for h in headers:
-        name, text = render(h)
-        if name:
+        for name, text in render_all(h):
             entries[name] = (h.parent.name, text)
     parts = [
         "# Element reference",

@@ -244,6 +244,59 @@ class HostParser {
  public:
   HostParser(std::string_view text, std::string_view file) : text_(text), file_(file) {}
 
+  // A change to a running host: `text` holds one [[tenant]] table (and nothing else),
+  // checked against `current`'s ports, workers and other tenants. `replacing` names the
+  // tenant it replaces (left out of the overlap checks), or is empty for a new one.
+  Result<TenantSpec> parse_change(const HostSpec& current, std::string_view replacing) {
+    host_ = current;
+    host_.file = file_;
+    std::erase_if(host_.tenants, [&](const TenantSpec& t) { return t.name == replacing; });
+    for (const TenantSpec& t : host_.tenants) {
+      TenantInfo info;
+      info.click_ok = false;  // running already: not checked again
+      info.selector_where = t.where;
+      infos_.push_back(info);
+    }
+    const std::size_t before = host_.tenants.size();
+    toml::table root;
+    try {
+      root = toml::parse(text_, file_);
+    } catch (const toml::parse_error& e) {
+      error(ref(e.source()), fmt::format("TOML syntax error: {}", e.description()));
+      return finish().status();
+    }
+    constexpr std::string_view kChangeKeys[] = {"tenant"};
+    check_keys(root, "in a tenant change (one [[tenant]] table)", kChangeKeys);
+    const toml::node* n = root.get("tenant");
+    const toml::array* a = n != nullptr ? n->as_array() : nullptr;
+    if (a == nullptr || a->size() != 1) {
+      error(SourceRef{file_, 1, 1}, "expected exactly one [[tenant]] table");
+      return finish().status();
+    }
+    parse_tenants(n);
+    if (host_.tenants.size() == before + 1) {
+      const TenantSpec& t = host_.tenants.back();
+      if (!replacing.empty() && t.name != replacing) {
+        error(t.where, fmt::format("tenant.name: '{}' does not name the tenant being replaced "
+                                   "('{}')",
+                                   t.name, replacing));
+      }
+      for (std::size_t i = 0; i < before; ++i) {
+        if (host_.tenants[i].name == t.name)
+          error(t.where, fmt::format("tenant.name: a tenant named '{}' is running already "
+                                     "(replace it, or remove it first)",
+                                     t.name));
+      }
+    }
+    check_selectors();
+    check_clicks();
+    auto done = finish();  // moves host_ out
+    if (!done.is_ok()) return done.status();
+    if (done->tenants.size() != before + 1)
+      return make_error(Errc::kInvalidArgument, "{}: no tenant", file_);
+    return std::move(done->tenants.back());
+  }
+
   Result<HostSpec> parse() {
     host_.file = file_;
     toml::table root;
@@ -1000,6 +1053,11 @@ std::string tenant_element_name(std::string_view tenant, std::string_view elemen
 
 Result<HostSpec> parse_host_config(std::string_view text, std::string_view file_name) {
   return HostParser(text, file_name).parse();
+}
+
+Result<TenantSpec> parse_tenant_change(std::string_view text, std::string_view file_name,
+                                       const HostSpec& current, std::string_view replacing) {
+  return HostParser(text, file_name).parse_change(current, replacing);
 }
 
 Result<HostSpec> parse_host_config_file(const std::string& path) {

@@ -40,6 +40,14 @@ Result<HostSpec> parse_host_config_file(const std::string& path);
 // directory. Reads the tenants' .click files.
 Result<HostSpec> parse_host_config(std::string_view text, std::string_view file_name);
 
+// A change to a running host: `text` (read from `file_name`, which names it in messages and
+// anchors its relative paths) holds exactly one [[tenant]] table, checked as the host
+// configuration checks its tenants — against `current`'s ports and workers, and for overlap
+// with `current`'s other tenants. `replacing`: the name of the tenant it replaces (which
+// must be the table's name), or empty for a new tenant (whose name must be free).
+Result<TenantSpec> parse_tenant_change(std::string_view text, std::string_view file_name,
+                                       const HostSpec& current, std::string_view replacing = {});
+
 // Parses and elaborates a tenant's Click configuration with its errors' positions mapped
 // to where the text came from (tenant.click_file, from line tenant.click_line).
 // Element names are the tenant's own ("rt"), not yet in its namespace.

@@ -886,5 +886,104 @@ TEST(HostExamples, PassTheCheckAndConfigure) {
   }
 }
 
+// --- changes to a running host (parse_tenant_change) ---
+
+class TenantChangeTest : public HostConfigTest {
+ protected:
+  // The running host: blue on p0 VLAN 10.
+  HostSpec running() {
+    auto h = parse(std::string(kPorts) + R"toml([[tenant]]
+name = "blue"
+click = "FromDevice(p0) -> ToDevice(p0)"
+selector = { ports = ["p0"], vlans = [10] }
+)toml");
+    EXPECT_TRUE(h.is_ok()) << h.status().message();
+    return h.is_ok() ? *h : HostSpec{};
+  }
+  std::string change_error(std::string_view text, std::string_view replacing = {}) {
+    auto t = parse_tenant_change(text, path("change.toml"), running(), replacing);
+    if (t.is_ok()) return "(no error)";
+    std::string msg = t.status().message();
+    const std::string prefix = dir_.string() + "/";
+    for (std::size_t at = msg.find(prefix); at != std::string::npos; at = msg.find(prefix, at))
+      msg.erase(at, prefix.size());
+    return msg;
+  }
+};
+
+TEST_F(TenantChangeTest, ANewTenantOnAFreeVlanIsAccepted) {
+  write("red.click", "FromDevice(p0) -> ToDevice(p0);\n");
+  auto t = parse_tenant_change(R"toml([[tenant]]
+name = "red"
+config = "red.click"
+selector = { ports = ["p0"], vlans = [20] }
+)toml",
+                               path("change.toml"), running());
+  ASSERT_TRUE(t.is_ok()) << t.status().message();
+  EXPECT_EQ(t->name, "red");
+  EXPECT_EQ(t->selector.vlans, std::vector<std::uint16_t>{20});
+  EXPECT_EQ(t->click, "FromDevice(p0) -> ToDevice(p0);\n");  // read from beside change.toml
+}
+
+TEST_F(TenantChangeTest, ANameAlreadyRunningIsRefused) {
+  EXPECT_EQ(change_error(R"toml([[tenant]]
+name = "blue"
+click = "FromDevice(p0) -> ToDevice(p0)"
+selector = { ports = ["p0"], vlans = [30] }
+)toml"),
+            "change.toml:1:1: tenant.name: a tenant named 'blue' is running already (replace "
+            "it, or remove it first)");
+}
+
+TEST_F(TenantChangeTest, AnOverlapWithARunningTenantNamesBoth) {
+  const std::string e = change_error(R"toml([[tenant]]
+name = "red"
+click = "FromDevice(p0) -> ToDevice(p0)"
+selector = { ports = ["p0"], vlans = [10, 20] }
+)toml");
+  EXPECT_NE(e.find("the selectors of tenants 'blue'"), std::string::npos) << e;
+  EXPECT_NE(e.find("and 'red'"), std::string::npos) << e;
+  EXPECT_NE(e.find("VLAN 10"), std::string::npos) << e;
+}
+
+TEST_F(TenantChangeTest, AReplacementMayKeepItsOwnSelector) {
+  auto t = parse_tenant_change(R"toml([[tenant]]
+name = "blue"
+click = "FromDevice(p0) -> Counter -> ToDevice(p0)"
+selector = { ports = ["p0"], vlans = [10] }
+)toml",
+                               path("change.toml"), running(), "blue");
+  ASSERT_TRUE(t.is_ok()) << t.status().message();
+  EXPECT_EQ(change_error(R"toml([[tenant]]
+name = "green"
+click = "FromDevice(p0) -> ToDevice(p0)"
+selector = { ports = ["p0"], vlans = [10] }
+)toml",
+                         "blue"),
+            "change.toml:1:1: tenant.name: 'green' does not name the tenant being replaced "
+            "('blue')");
+}
+
+TEST_F(TenantChangeTest, OnlyOneTenantTableAndNothingElse) {
+  EXPECT_EQ(change_error("[[port]]\nname = \"p9\"\ndevice = \"veth9\"\n"),
+            "change.toml:1:1: expected exactly one [[tenant]] table\nchange.toml:1:3: unknown "
+            "key 'port' in a tenant change (one [[tenant]] table): (expected one of: tenant)");
+  EXPECT_NE(change_error("[[tenant]]\nname = \"a\"\n[[tenant]]\nname = \"b\"\n")
+                .find("expected exactly one [[tenant]] table"),
+            std::string::npos);
+  EXPECT_NE(change_error("[[tenant]\n").find("TOML syntax error"), std::string::npos);
+}
+
+TEST_F(TenantChangeTest, ATenantConfigurationErrorPointsIntoItsFile) {
+  write("bad.click", "FromDevice(p0)\n  -> NoSuchThing -> ToDevice(p0);\n");
+  const std::string e = change_error(R"toml([[tenant]]
+name = "red"
+config = "bad.click"
+selector = { ports = ["p0"], vlans = [20] }
+)toml");
+  EXPECT_NE(e.find("bad.click:2:"), std::string::npos) << e;
+  EXPECT_NE(e.find("NoSuchThing"), std::string::npos) << e;
+}
+
 }  // namespace
 }  // namespace uplane::tenant

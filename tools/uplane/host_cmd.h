@@ -6,7 +6,11 @@
 //                                   device; print "HOST.toml: OK (2 ports, 1 worker,
 //                                   3 tenants)" and exit 0, or every error, one per line
 //                                   on standard error, "file:line:col: ...", and exit 1
-//   uplane host HOST.toml           check, then run the host (not wired yet: exits 2)
+//   uplane host [--rates SEC] HOST.toml
+//                                   check, then run the host until SIGINT or SIGTERM (with
+//                                   --rates, print each tenant's rates every SEC seconds);
+//                                   then print each tenant's totals and check that every
+//                                   frame is back in the pool
 
 namespace CLI {
 class App;

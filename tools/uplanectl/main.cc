@@ -8,6 +8,13 @@
 //   uplanectl [-s SOCKET] handlers ELEMENT                          ELEMENT's handlers
 //   uplanectl [-s SOCKET] check [-w] [HANDLER]                      is the server there? is
 //                                 HANDLER readable (writable, -w)?
+//   uplanectl [-s SOCKET] tenants                                   a running host's tenants and
+//                                 their counters, a line each (docs/control.md, "A host")
+//   uplanectl [-s SOCKET] add TENANT.toml                           add a tenant: one [[tenant]]
+//                                 table, the host configuration's schema
+//   uplanectl [-s SOCKET] replace NAME CONFIG.click                 give tenant NAME a new
+//                                 Click configuration, live
+//   uplanectl [-s SOCKET] remove NAME                               remove tenant NAME
 //   uplanectl [-s SOCKET] call [-d FILE] WORD...                    send one command as it is;
 //                                 -d sends FILE's bytes after it (its size is added as the
 //                                 last word); prints the reply lines, then any DATA
@@ -22,6 +29,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -145,6 +153,16 @@ int main(int argc, char** argv) {
                    "Send FILE's bytes (- for standard input) after the "
                    "line, its size added as the last word");
 
+  std::string tenant;
+  auto* tenants = app.add_subcommand("tenants", "A running host's tenants and their counters");
+  auto* add = app.add_subcommand("add", "Add a tenant to a running host");
+  add->add_option("TENANT", file, "A TOML file with one [[tenant]] table")->required();
+  auto* replace = app.add_subcommand("replace", "Give a tenant a new Click configuration, live");
+  replace->add_option("NAME", tenant, "The tenant")->required();
+  replace->add_option("CONFIG", file, "The new Click configuration")->required();
+  auto* remove = app.add_subcommand("remove", "Remove a tenant from a running host");
+  remove->add_option("NAME", tenant, "The tenant")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -178,6 +196,20 @@ int main(int argc, char** argv) {
     r = c.read(element + ".handlers");
   } else if (*check) {
     r = c.command(fmt::format("{} {}", check_write ? "CHECKWRITE" : "CHECKREAD", handler));
+  } else if (*tenants) {
+    r = c.command("TENANTS", {}, true);
+  } else if (*add || *replace) {
+    // The server reads the file's relative paths from where the file is: send its full name.
+    std::string data;
+    if (!slurp(file, data)) return 2;
+    std::error_code ec;
+    const std::string where = std::filesystem::absolute(file, ec).lexically_normal().string();
+    r = c.command_then_quit(
+        *add ? fmt::format("TENANT_ADD {} {}", where, data.size())
+             : fmt::format("TENANT_REPLACE {} {} {}", tenant, where, data.size()),
+        data);
+  } else if (*remove) {
+    r = c.command(fmt::format("TENANT_REMOVE {}", tenant));
   } else if (*call) {
     std::string line = join(words);
     std::string data;
@@ -197,6 +229,8 @@ int main(int argc, char** argv) {
     const auto nl = d.find('\n');
     if (nl != std::string::npos) std::fwrite(d.data() + nl + 1, 1, d.size() - nl - 1, stdout);
   } else if (*check) {
+    std::printf("%s\n", r->message().c_str());
+  } else if (*add || *replace || *remove) {
     std::printf("%s\n", r->message().c_str());
   } else if (*call) {
     for (const std::string& l : r->lines) std::printf("%d %s\n", r->code, l.c_str());

@@ -334,3 +334,120 @@ netns_uplane_drops() {
 netns_summary() {
   grep "^$2 summary:" "$1" | tr ' ' '\n' | awk -F= -v k="$3" '$1 == k { sub(/s$/, "", $2); print $2 }'
 }
+
+# ---------------------------------------------------------------------------------------
+# The tenants bed: several tenants' virtual routers on one uplane host, between two shared
+# Ethernet segments (a Linux bridge in ns tl and one in ns tr; this kernel has no 802.1Q
+# devices, so tenants are told apart by their routers' MAC addresses, as on a VALE port):
+#
+#   ns blue1 eth0 10.1.1.2 ┐                                         ┌ eth0 10.1.2.2 ns blue2
+#   ns red1  eth0 10.2.1.2 ├ bridge (ns tl) ── p0 ┐ ns rt:  ┌ p1 ── bridge (ns tr) ┤ eth0 10.2.2.2 ns red2
+#   ns green1 ...          ┘                      uplane host                      └ ...
+#
+# NETNS_TENANTS lists the tenants in use (a subset of the table below); set it before
+# netns_tenants_setup. Tenant T (number N = TENANT_NUM[T]) routes 10.N.1.0/24 (p0, its
+# router 10.N.1.1) <-> 10.N.2.0/24 (p1, 10.N.2.1), with Ethernet address TENANT_MAC[T] on
+# both segments; its selector is both ports, untagged frames, that MAC (and broadcasts).
+
+declare -A TENANT_NUM=([blue]=1 [red]=2 [green]=3)
+declare -A TENANT_MAC=([blue]=02:00:00:00:01:01 [red]=02:00:00:00:02:01 [green]=02:00:00:00:03:01)
+NETNS_TENANTS=(${NETNS_TENANTS[@]:-blue red green})
+
+netns_tenants_setup() {
+  local t n side d
+  TENANTS_P0=ut${NETNS_ID}p0 TENANTS_P1=ut${NETNS_ID}p1
+  netns_add rt && netns_add tl && netns_add tr || return 1
+  netns_veth tl seg rt "$TENANTS_P0" || return 1
+  netns_veth rt "$TENANTS_P1" tr seg || return 1
+  netns_exec rt sysctl -qw net.ipv4.ip_forward=0
+  netns_plain_frames rt "$TENANTS_P0"
+  netns_plain_frames rt "$TENANTS_P1"
+  for side in tl tr; do
+    netns_exec "$side" ip link add sw type bridge || return 1
+    netns_exec "$side" ip link set seg master sw
+    netns_exec "$side" ip link set sw up
+    netns_plain_frames "$side" seg
+  done
+  for t in "${NETNS_TENANTS[@]}"; do
+    n=${TENANT_NUM[$t]}
+    netns_add "${t}1" && netns_add "${t}2" || return 1
+    netns_veth tl "h$t" "${t}1" eth0 && netns_veth tr "h$t" "${t}2" eth0 || return 1
+    netns_exec tl ip link set "h$t" master sw
+    netns_exec tr ip link set "h$t" master sw
+    for d in "${t}1 1" "${t}2 2"; do
+      # shellcheck disable=SC2086
+      set -- $d
+      netns_plain_frames "$1" eth0
+      netns_exec "$1" ip addr add "10.$n.$2.2/24" dev eth0
+      netns_exec "$1" ip route add default via "10.$n.$2.1"
+      netns_exec "$1" sysctl -qw net.ipv4.icmp_msgs_per_sec=0 net.ipv4.icmp_msgs_burst=0
+    done
+  done
+}
+
+# netns_tenant_click TENANT [NOTE]: the tenant's router configuration. Its element names stay
+# the same whatever NOTE says, so a replacement carries the counters over.
+netns_tenant_click() {
+  local n=${TENANT_NUM[$1]} m=${TENANT_MAC[$1]}
+  cat <<EOC
+// Tenant $1: an IPv4 router 10.$n.1.1/24 (host port p0) <-> 10.$n.2.1/24 (p1). ${2:-}
+fd0 :: FromDevice(p0);
+fd1 :: FromDevice(p1);
+out0 :: Queue(1024) -> td0 :: ToDevice(p0);
+out1 :: Queue(1024) -> td1 :: ToDevice(p1);
+fd0 -> in0 :: Counter -> c0 :: Classifier(12/0806 20/0001, 12/0806 20/0002, 12/0800, -);
+fd1 -> in1 :: Counter -> c1 :: Classifier(12/0806 20/0001, 12/0806 20/0002, 12/0800, -);
+c0[0] -> ARPResponder(10.$n.1.1 $m) -> out0;
+c1[0] -> ARPResponder(10.$n.2.1 $m) -> out1;
+arpq0 :: ARPQuerier(10.$n.1.1/24, $m) -> out0;
+arpq1 :: ARPQuerier(10.$n.2.1/24, $m) -> out1;
+c0[1] -> [1]arpq0;
+c1[1] -> [1]arpq1;
+rt :: RadixIPLookup(10.$n.1.1/32 0, 10.$n.2.1/32 0, 10.$n.1.0/24 1, 10.$n.2.0/24 2);
+ip :: Strip(14) -> CheckIPHeader -> GetIPAddress(16) -> rt;
+c0[2] -> ip;
+c1[2] -> ip;
+rt[0] -> tohost :: Counter -> Discard;
+rt[1] -> DecIPTTL -> fwd0 :: Counter -> [0]arpq0;
+rt[2] -> DecIPTTL -> fwd1 :: Counter -> [0]arpq1;
+c0[3] -> Discard;
+c1[3] -> Discard;
+EOC
+}
+
+# netns_tenants_host_toml DRIVER SOCKET: the host configuration (and, beside it in
+# $NETNS_TMP, each tenant's .click file) for `uplane host`.
+netns_tenants_host_toml() {
+  local t
+  cat <<EOC
+control = "$2"
+
+[[port]]
+name = "p0"
+device = "$TENANTS_P0"
+driver = "$1"
+
+[[port]]
+name = "p1"
+device = "$TENANTS_P1"
+driver = "$1"
+EOC
+  for t in "${NETNS_TENANTS[@]}"; do
+    netns_tenant_click "$t" >"$NETNS_TMP/$t.click"
+    cat <<EOC
+
+[[tenant]]
+name = "$t"
+config = "$t.click"
+[tenant.selector]
+ports = ["p0", "p1"]
+vlans = [0]
+macs = ["${TENANT_MAC[$t]}"]
+EOC
+  done
+}
+
+# netns_ip_in_receives SHORT: IPv4 packets the namespace's stack has received (ARP excluded).
+netns_ip_in_receives() {
+  netns_exec "$1" awk '/^Ip:/ { if (h) { print $4; exit } h = 1 }' /proc/net/snmp
+}

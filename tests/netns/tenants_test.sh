@@ -7,8 +7,8 @@
 #     CASE    isolation  each tenant's hosts reach each other; no packet of one tenant reaches
 #                        another's hosts, not even addressed to them; crafted frames with a
 #                        VLAN tag or an unknown MAC reach no tenant and are counted unmatched
-#             replace    20 live replacements of red under traffic: blue and green lose no
-#                        packet, red forwards again after each, and its counters carry over
+#             replace    100 live replacements of red under traffic: blue and green lose no
+#                        packet, red forwards after them, and its counters carry over
 #     METHOD  PACKET or XDP (the host ports' driver)
 # Exit 0 pass, 1 fail, 77 skip (not root).
 set -u
@@ -172,18 +172,28 @@ case "$case_name" in
   replace)
     for t in "${NETNS_TENANTS[@]}"; do wait_tenant "$t" || check "tenant $t: path up" 1; done
     c0=$(count red in0)
-    # Blue and green ping at 50/s for the whole run; red is replaced 20 times meanwhile.
-    netns_bg blue1 "$NETNS_TMP/ping-blue.log" ping -n -q -c 400 -i 0.02 -W 1 "$(host2 blue)"
-    pb=$NETNS_LAST_PID
-    netns_bg green1 "$NETNS_TMP/ping-green.log" ping -n -q -c 400 -i 0.02 -W 1 "$(host2 green)"
-    pg=$NETNS_LAST_PID
-    ok=0
-    for i in $(seq 20); do
+    pingers=()
+    # Blue and green ping at 50/s, in rounds of 50 that each finish (every echo answered or
+    # timed out), until the replacements are done; red is replaced 100 times meanwhile.
+    for t in blue green; do
+      netns_bg "${t}1" "$NETNS_TMP/ping-$t.log" bash -c "for _ in \$(seq 200); do
+          [ -e '$NETNS_TMP/stop-pings' ] && break
+          ping -n -q -c 50 -i 0.02 -W 1 $(host2 "$t")
+        done"
+      pingers+=("$NETNS_LAST_PID")
+    done
+    sleep 0.5
+    ok=0 t0=$(date +%s.%N)
+    for i in $(seq 100); do
       netns_tenant_click red "replacement $i" >"$NETNS_TMP/red-$i.click"
       ctl replace red "$NETNS_TMP/red-$i.click" >>"$NETNS_TMP/replace.log" 2>&1 && ok=$((ok + 1))
-      sleep 0.2
+      sleep 0.05
     done
-    check "20 live replacements of red accepted ($ok)" "$([ "$ok" = 20 ] && echo 0 || echo 1)"
+    secs=$(echo "$t0 $(date +%s.%N)" | awk '{ printf "%.1f", $2 - $1 }')
+    check "100 live replacements of red accepted ($ok, in $secs s)" "$([ "$ok" = 100 ] && echo 0 || echo 1)"
+    kill -0 "${pingers[0]}" 2>/dev/null && kill -0 "${pingers[1]}" 2>/dev/null
+    check "blue and green were pinging through all of them" $?
+    touch "$NETNS_TMP/stop-pings"
     # A bad replacement is refused and changes nothing.
     echo 'fd0 :: FromDevice(p0) -> NoSuchElement;' >"$NETNS_TMP/bad.click"
     ! ctl replace red "$NETNS_TMP/bad.click" >"$NETNS_TMP/bad.log" 2>&1
@@ -194,12 +204,15 @@ case "$case_name" in
     check "red forwards after its replacements (10 pings, $lost lost)" "$([ "$lost" = 0 ] && echo 0 || echo 1)"
     c1=$(count red in0)
     check "red's counter carried over every replacement ($c0 -> $c1)" "$([ "$c1" -ge "$c0" ] && echo 0 || echo 1)"
-    for _ in $(seq 150); do kill -0 "$pb" 2>/dev/null || kill -0 "$pg" 2>/dev/null || break; sleep 0.1; done
-    wait "$pb" "$pg" 2>/dev/null
+    for _ in $(seq 50); do  # the last round ends within a second or two
+      kill -0 "${pingers[0]}" 2>/dev/null || kill -0 "${pingers[1]}" 2>/dev/null || break
+      sleep 0.1
+    done
     for t in blue green; do
-      got=$(awk -F', ' '/packets transmitted/ { split($1, a, " "); split($2, b, " "); print a[1] - b[1] }' "$NETNS_TMP/ping-$t.log")
-      check "tenant $t lost no packet during red's replacements (${got:-?} of 400 lost)" \
-        "$([ "${got:-1}" = 0 ] && echo 0 || echo 1)"
+      read -r sent got < <(awk -F', ' '/packets transmitted/ { split($1, a, " "); split($2, b, " ");
+        s += a[1]; r += b[1] } END { print s + 0, r + 0 }' "$NETNS_TMP/ping-$t.log")
+      check "tenant $t lost no packet during red's replacements ($got of $sent answered)" \
+        "$([ "$sent" -gt 0 ] && [ "$sent" = "$got" ] && echo 0 || echo 1)"
     done
     ;;
   *) echo "unknown case $case_name" >&2; exit 2 ;;

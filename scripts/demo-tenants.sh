@@ -48,22 +48,13 @@ NETNS_TENANTS=(blue red)
 source "$repo/tests/netns/lib.sh"
 netns_begin updt || exit 1
 
-say() { printf '\n== %s\n' "$*"; }
-die() {
-  echo "demo: $*" >&2
-  local f
-  for f in "$NETNS_TMP"/*.log; do
-    [ -f "$f" ] && { echo "---- $(basename "$f")"; tail -n 20 "$f"; }
-  done >&2
-  exit 1
-}
 sock=$NETNS_TMP/control.sock
 uctl() { timeout 10 "$ctl" -s "$sock" "$@"; }
 
-say "topology: tenants blue (10.1.x) and red (10.2.x), one uplane host between two segments"
-netns_tenants_setup || die "could not build the namespaces"
+netns_say "topology: tenants blue (10.1.x) and red (10.2.x), one uplane host between two segments"
+netns_tenants_setup || netns_die "could not build the namespaces"
 netns_tenants_host_toml "$driver" "$sock" >"$NETNS_TMP/host.toml"
-"$uplane" host --check "$NETNS_TMP/host.toml" | sed 's/^/   /' || die "the host configuration is wrong"
+"$uplane" host --check "$NETNS_TMP/host.toml" | sed 's/^/   /' || netns_die "the host configuration is wrong"
 sed 's/^/   | /' "$NETNS_TMP/host.toml"
 
 ulog=$NETNS_TMP/uplane.log
@@ -71,7 +62,7 @@ netns_bg_first rt "$ulog" "$uplane" host --rates 1 "$NETNS_TMP/host.toml"
 UPLANE_PID=$NETNS_LAST_PID
 for _ in $(seq 50); do
   [ -S "$sock" ] && uctl list >/dev/null 2>&1 && break
-  kill -0 "$UPLANE_PID" 2>/dev/null || die "uplane host exited"
+  kill -0 "$UPLANE_PID" 2>/dev/null || netns_die "uplane host exited"
   sleep 0.1
 done
 echo "   uplane host --rates 1 host.toml (pid $UPLANE_PID); control socket $sock"
@@ -87,7 +78,7 @@ show_rates() {
 show_rates &
 NETNS_PIDS+=($!)
 
-say "ping through each tenant's router, host 1 -> host 2"
+netns_say "ping through each tenant's router, host 1 -> host 2"
 ok=1
 for t in blue red; do
   to=10.${TENANT_NUM[$t]}.2.2
@@ -104,7 +95,7 @@ else
   echo "   blue -> red's host 10.2.2.2: no answer — blue's router has no route there"
 fi
 
-say "traffic: blue at 50,000 and red at 20,000 64-byte frames/s for 6 s; red replaced live at 3 s"
+netns_say "traffic: blue at 50,000 and red at 20,000 64-byte frames/s for 6 s; red replaced live at 3 s"
 for t in blue red; do
   rate=50000
   [ "$t" = red ] && rate=20000
@@ -125,13 +116,13 @@ sleep 4
 echo "   per tenant, from the control socket (uplanectl tenants):"
 uctl tenants | sed 's/^/   /'
 
-say "stopping the host"
+netns_say "stopping the host"
 sleep 1.1
 netns_stop "$UPLANE_PID" 10
 ustatus=$?
 grep -E '^(tenant|host)' "$ulog" | sed 's/^/   /'
 
-say "teardown"
+netns_say "teardown"
 prefix=$(netns_name '')
 netns_cleanup
 left=$(ip netns list | awk '{print $1}' | grep -c "^$prefix")

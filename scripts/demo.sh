@@ -50,24 +50,15 @@ done
 source "$repo/tests/netns/lib.sh"
 netns_begin updemo || exit 1
 
-say() { printf '\n== %s\n' "$*"; }
-die() {
-  echo "demo: $*" >&2
-  local f
-  for f in "$NETNS_TMP"/*.log; do
-    [ -f "$f" ] && { echo "---- $(basename "$f")"; tail -n 20 "$f"; }
-  done >&2
-  exit 1
-}
 
-say "topology: h1 ($H1_IP) -- uplane -- h2 ($H2_IP), each in a network namespace"
-netns_router_setup || die "could not build the namespaces"
+netns_say "topology: h1 ($H1_IP) -- uplane -- h2 ($H2_IP), each in a network namespace"
+netns_router_setup || netns_die "could not build the namespaces"
 ip netns list | grep "^$(netns_name '')" | awk '{print "   namespace " $1}'
 echo "   links: $H1_DEV (h1) -- $RT_DEV0 (uplane) and $RT_DEV1 (uplane) -- $H2_DEV (h2)"
 
 ulog=$NETNS_TMP/uplane.log
 netns_uplane_start "$uplane" "$method" "$ulog" --rates 1
-netns_wait_path 15 || die "no path h1 -> h2 through uplane"
+netns_wait_path 15 || netns_die "no path h1 -> h2 through uplane"
 echo "   uplane routes: $uplane run --rates 1 examples/netns-router.click (pid $UPLANE_PID)"
 
 # uplane's rate lines ("rates t=3.0s fd0=812345/s td1=812301/s ..."), as they come, in
@@ -97,7 +88,7 @@ show_rates &
 NETNS_PIDS+=($!)
 sleep 1.2
 
-say "ping: h1 -> h2 and h2 -> h1, 10 each"
+netns_say "ping: h1 -> h2 and h2 -> h1, 10 each"
 for dir in "h1 $H2_IP" "h2 $H1_IP"; do
   read -r from to <<<"$dir"
   netns_exec "$from" timeout 10 ping -n -q -c 10 -i 0.2 -W 1 "$to" >"$NETNS_TMP/ping.out" 2>&1
@@ -105,7 +96,7 @@ for dir in "h1 $H2_IP" "h2 $H1_IP"; do
   echo "      $(grep -E '^rtt' "$NETNS_TMP/ping.out")"
 done
 
-say "iperf3: TCP h1 -> h2 for 4 seconds"
+netns_say "iperf3: TCP h1 -> h2 for 4 seconds"
 netns_bg h2 "$NETNS_TMP/iperf3-server.log" timeout 20 iperf3 -s -1 -B "$H2_IP" -p 5201
 for _ in $(seq 50); do
   netns_exec h2 ss -Hltn "sport = :5201" 2>/dev/null | grep -q 5201 && break
@@ -129,7 +120,7 @@ pgm=xdp
 [ "$method" = PACKET ] && pgm=packet
 pktgen_phase() {  # pktgen_phase TITLE SECONDS RATE(0: flat out)
   local title=$1 secs=$2 rate=$3
-  say "$title"
+  netns_say "$title"
   local rxlog=$NETNS_TMP/pktgen-rx.log txlog=$NETNS_TMP/pktgen-tx.log
   netns_bg_first h2 "$rxlog" "$pktgen" rx -i "$H2_DEV" -m "$pgm" --ring-size 8192 \
     --idle 1 --duration $((secs + 10))
@@ -165,7 +156,7 @@ pktgen_phase "uplane-pktgen: 64-byte UDP h1 -> h2 as fast as the generator goes,
 echo "   (the generator, its sink and uplane share this machine's $(nproc) cores; frames the"
 echo "    router could not take in time are dropped by the kernel, and counted)"
 
-say "uplane's counters"
+netns_say "uplane's counters"
 sleep 1.1  # one more rate line
 netns_stop "$UPLANE_PID" 10
 ustatus=$?
@@ -180,7 +171,7 @@ netns_uplane_accounting "$ulog" | sed 's/^/   /'
 accounting=${PIPESTATUS[0]}
 netns_uplane_drops "$ulog" | sed 's/^/   drops: /'
 
-say "teardown"
+netns_say "teardown"
 prefix=$(netns_name '')
 netns_cleanup
 left=$(ip netns list | awk '{print $1}' | grep -c "^$prefix")

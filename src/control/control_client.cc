@@ -151,16 +151,23 @@ Result<ClientReply> ControlClient::read_reply(bool expect_data) {
     if (!line.is_ok()) return line.status();
     if (line->rfind("DATA ", 0) != 0)
       return make_error(Errc::kIo, "expected 'DATA n', got '{}'", *line);
-    std::size_t n = 0;
-    const std::string_view num = std::string_view(*line).substr(5);
-    auto [p, ec] = std::from_chars(num.data(), num.data() + num.size(), n);
-    if (ec != std::errc() || p != num.data() + num.size() || n > kMaxData)
-      return make_error(Errc::kIo, "bad data length in '{}'", *line);
-    while (in_.size() < n) UPLANE_RETURN_IF_ERROR(fill());
-    r.data = in_.substr(0, n);
-    in_.erase(0, n);
+    auto data = read_data(*line);
+    if (!data.is_ok()) return data.status();
+    r.data = std::move(*data);
   }
   return r;
+}
+
+Result<std::string> ControlClient::read_data(std::string_view data_line) {
+  std::size_t n = 0;
+  const std::string_view num = data_line.substr(5);  // after "DATA "
+  auto [p, ec] = std::from_chars(num.data(), num.data() + num.size(), n);
+  if (ec != std::errc() || p != num.data() + num.size() || n > kMaxData)
+    return make_error(Errc::kIo, "bad data length in '{}'", data_line);
+  while (in_.size() < n) UPLANE_RETURN_IF_ERROR(fill());
+  std::string data = in_.substr(0, n);
+  in_.erase(0, n);
+  return data;
 }
 
 Result<ClientReply> ControlClient::command(std::string_view line, std::string_view payload,
@@ -195,14 +202,9 @@ Result<ClientReply> ControlClient::command_then_quit(std::string_view line,
   auto next = read_line();
   if (!next.is_ok()) return next.status();
   if (next->rfind("DATA ", 0) == 0) {
-    std::size_t n = 0;
-    const std::string_view num = std::string_view(*next).substr(5);
-    auto [p, ec] = std::from_chars(num.data(), num.data() + num.size(), n);
-    if (ec != std::errc() || p != num.data() + num.size() || n > kMaxData)
-      return make_error(Errc::kIo, "bad data length in '{}'", *next);
-    while (in_.size() < n) UPLANE_RETURN_IF_ERROR(fill());
-    r->data = in_.substr(0, n);
-    in_.erase(0, n);
+    auto data = read_data(*next);
+    if (!data.is_ok()) return data.status();
+    r->data = std::move(*data);
     next = read_line();
     if (!next.is_ok()) return next.status();
   }

@@ -48,6 +48,8 @@ class ControlClient {
   Status send_raw(std::string_view bytes);
   Result<std::string> read_line();  // without its CRLF
   Result<ClientReply> read_reply(bool expect_data);
+  // After a "DATA n" line (given): the n bytes that follow it.
+  Result<std::string> read_data(std::string_view data_line);
 
  private:
   Status fill();  // reads more into in_, within the deadline

@@ -200,6 +200,39 @@ netns_stop() {
   wait "$pid" 2>/dev/null
 }
 
+# A test's verdict, one line per check: `check NAME STATUS` prints "ok   NAME" or "FAIL NAME"
+# (and marks the run failed); `netns_finish WHAT` ends the run — PASSED, or the tail of
+# every log in $NETNS_TMP and FAILED — with exit status 0 or 1.
+failed=0
+check() {  # check NAME STATUS
+  if [ "$2" = 0 ]; then echo "ok   $1"; else echo "FAIL $1"; failed=1; fi
+}
+netns_show_logs() {
+  local f
+  for f in "$NETNS_TMP"/*.log; do
+    [ -f "$f" ] || continue
+    echo "---- $(basename "$f")"
+    tail -n 60 "$f"
+  done
+}
+netns_finish() {
+  if [ "$failed" != 0 ]; then netns_show_logs; echo "FAILED: $1"; exit 1; fi
+  echo "PASSED: $1"
+  exit 0
+}
+
+# For the demos: `netns_say TEXT` starts a section; `netns_die TEXT` says what failed, shows
+# the tail of every log in $NETNS_TMP and exits 1 (the EXIT trap tears down).
+netns_say() { printf '\n== %s\n' "$*"; }
+netns_die() {
+  echo "demo: $*" >&2
+  local f
+  for f in "$NETNS_TMP"/*.log; do
+    [ -f "$f" ] && { echo "---- $(basename "$f")"; tail -n 20 "$f"; }
+  done >&2
+  exit 1
+}
+
 # Turns off the offloads that make a veth hand over frames no wire carries.
 netns_plain_frames() {
   netns_exec "$1" ethtool -K "$2" tx off tso off gso off gro off >/dev/null 2>&1 || true

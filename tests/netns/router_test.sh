@@ -42,23 +42,7 @@ done
 source "$(dirname "$0")/lib.sh"
 netns_begin upnt || exit 1
 
-failed=0
-check() {  # check NAME STATUS
-  if [ "$2" = 0 ]; then echo "ok   $1"; else echo "FAIL $1"; failed=1; fi
-}
-show_logs() {
-  local f
-  for f in "$NETNS_TMP"/*.log; do
-    [ -f "$f" ] || continue
-    echo "---- $(basename "$f")"
-    tail -n 60 "$f"
-  done
-}
-finish() {
-  if [ "$failed" != 0 ]; then show_logs; echo "FAILED: $case_name $method"; exit 1; fi
-  echo "PASSED: $case_name $method"
-  exit 0
-}
+finish() { netns_finish "$case_name $method"; }
 ulog="$NETNS_TMP/uplane.log"
 
 # Stops uplane and checks what a user sees at the end of a run: a clean exit (no packet

@@ -8,7 +8,7 @@
 set -euo pipefail
 
 pkgs=(g++ cmake ninja-build pkg-config git libfmt-dev libgtest-dev libgmock-dev libcli11-dev
-      libpcap-dev libxdp-dev libbpf-dev python3)
+      libpcap-dev libxdp-dev libbpf-dev python3 mold)  # mold: the linker (cmake/uplane.cmake)
 pkgs+=(iproute2 iputils-ping iperf3 ethtool)  # tests/netns and scripts/demo.sh
 pkgs+=(libtomlplusplus-dev)  # toml++: the host configuration (src/tenant/host_config.cc)
 for arg in "$@"; do

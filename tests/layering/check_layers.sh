@@ -11,7 +11,8 @@ for i in "${!order[@]}"; do
   allowed=" ${order[*]:0:$((i + 1))} "
   while IFS= read -r line; do
     file=${line%%:*}
-    inc=$(sed -E 's/.*#include "([^/"]+)\/.*/\1/' <<<"$line")
+    inc=
+    [[ $line =~ \#[[:space:]]*include[[:space:]]*\"([^/\"]+)/ ]] && inc=${BASH_REMATCH[1]}
     if [[ "$allowed" != *" $inc "* ]]; then
       echo "layering: $file includes '$inc/', which layer '$layer' must not know" >&2
       status=1

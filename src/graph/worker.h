@@ -44,6 +44,9 @@ class Worker {
   void schedule(Timer* t, std::uint64_t when_ns, std::uint32_t generation);
   // Fires every timer due at `now_ns`; the earliest remaining expiry, or UINT64_MAX.
   std::uint64_t run_timers(std::uint64_t now_ns) noexcept;
+  // The earliest timer's expiry (ns, now_ns() clock) as last looked, UINT64_MAX when none:
+  // never later than the real one. For a host that sleeps between passes; its thread's.
+  std::uint64_t next_timer_ns() const noexcept { return next_timer_ns_; }
 
  private:
   struct TimerEntry {
@@ -56,10 +59,10 @@ class Worker {
 
   int id_;
   std::vector<Task*> tasks_;
-  std::vector<TimerEntry> timers_;  // a min-heap on `when`; stale entries skipped
-  std::uint64_t next_timer_ns_ = UINT64_MAX;    // the heap's earliest, as last looked
-  std::uint64_t timer_check_cycles_ = 0;        // look again once cycles_now() reaches it
-  double cycles_per_ns_ = 0;                    // set on the first pass
+  std::vector<TimerEntry> timers_;            // a min-heap on `when`; stale entries skipped
+  std::uint64_t next_timer_ns_ = UINT64_MAX;  // the heap's earliest, as last looked
+  std::uint64_t timer_check_cycles_ = 0;      // look again once cycles_now() reaches it
+  double cycles_per_ns_ = 0;                  // set on the first pass
   Counter64 passes_;
   Counter64 work_;
 };

@@ -1,20 +1,26 @@
 #include "tenant/host.h"
 
 #include <fmt/format.h>
+#include <poll.h>
 #include <sched.h>
+#include <sys/eventfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <bit>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <cstring>
 #include <functional>
 #include <mutex>
 #include <thread>
 
 #include "base/cpu.h"
 #include "base/log.h"
+#include "base/unique_fd.h"
 #include "graph/config.h"
 #include "graph/router.h"
 #include "graph/worker.h"
@@ -42,6 +48,8 @@ std::string_view tenant_drop_name(TenantDrop r) noexcept {
       return "egress_runt";
     case TenantDrop::kTxFull:
       return "tx_full";
+    case TenantDrop::kOverBudget:
+      return "over_budget";
     case TenantDrop::kCount:
       break;
   }
@@ -81,6 +89,15 @@ struct Graph {
   }
 };
 
+// A tenant's token buckets (packets, bits, cycles), in units of each; negative is debt (a
+// pass may take a burst more than what is left). Its worker's alone: they carry over plans.
+struct Buckets {
+  double packets = 0, bits = 0, cycles = 0;
+  std::uint64_t last = 0;             // cycle counter at the last refill; 0: never
+  bool throttled = false;             // skipped on the last pass for its budget
+  std::uint64_t throttled_since = 0;  // cycle counter when it was first skipped
+};
+
 // A tenant: outlives its graphs (its rings and counters carry over a replacement).
 struct TenantSlot {
   TenantSpec spec;
@@ -89,6 +106,7 @@ struct TenantSlot {
   std::vector<std::uint16_t> port_ids;             // host ports it selects
   std::vector<ring::HeapRing<IngressRing>> rings;  // parallel to port_ids
   TenantCounters counters;
+  Buckets buckets;               // its worker's
   std::unique_ptr<Graph> graph;  // the one its worker runs (control thread's handle)
 
   IngressRing* ring_for(std::uint16_t port) const noexcept {
@@ -127,9 +145,17 @@ struct PortDemux {
   std::vector<Rule> rules;
   int default_rule = -1;  // the default tenant's rule, for what nothing matched
 };
+// A tenant's budget as rates per cycle of the counter, and bucket depths (0: no limit).
+struct Limits {
+  bool any = false;
+  double packets_per_cycle = 0, bits_per_cycle = 0, share = 0;
+  double packets_max = 0, bits_max = 0, cycles_max = 0;
+};
 struct TenantRun {
   TenantSlot* slot = nullptr;
   graph::Router* router = nullptr;
+  Limits limits;
+  std::uint32_t passes = 1;  // graph passes per worker pass while it has work: its weight
 };
 struct Plan {
   std::vector<PortDemux> ports;
@@ -147,12 +173,20 @@ class Mailbox {
     done_ = false;
     // Release: the worker that sees the flag sees fn_ (it also takes the mutex).
     pending_.store(true, std::memory_order_release);
+    wake();
     if (cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] { return done_; })) return {};
     fn_ = nullptr;
     pending_.store(false, std::memory_order_relaxed);
     return make_error(Errc::kResourceExhausted,
                       "worker {} did not answer within {} ms; nothing was changed", worker,
                       timeout_ms);
+  }
+  // Written to (an eventfd) when a function waits, so that a sleeping worker wakes.
+  void set_wake_fd(int fd) noexcept { wake_fd_ = fd; }
+  void wake() const noexcept {
+    if (wake_fd_ < 0) return;
+    const std::uint64_t one = 1;
+    (void)!::write(wake_fd_, &one, sizeof one);
   }
   // Worker side, once per pass: cheap when nothing waits.
   void serve() noexcept {
@@ -173,6 +207,7 @@ class Mailbox {
   std::function<void()> fn_;
   bool done_ = false;
   std::atomic<bool> pending_{false};
+  int wake_fd_ = -1;
 };
 
 enum class Phase : std::uint8_t { kIdle, kRunning, kDraining };
@@ -183,6 +218,7 @@ struct HostWorker {
   std::vector<HostPort*> ports;
   Plan* plan = nullptr;  // the worker's view; changed only through the mailbox
   Mailbox mailbox;
+  UniqueFd wake;  // an eventfd: the mailbox and stop() write it; -1 when none could be made
   std::thread thread;
 };
 
@@ -281,36 +317,188 @@ void classify(PortDemux& pd, Batch& b, mem::PacketPool& pool) noexcept {
     }
     const std::uint32_t left = r.staged.size() - took;
     if (left != 0) {
-      c.drop(r.has_input ? TenantDrop::kIngressFull : TenantDrop::kNoInput, left);
+      c.drop(!r.has_input                ? TenantDrop::kNoInput
+             : r.slot->buckets.throttled ? TenantDrop::kOverBudget
+                                         : TenantDrop::kIngressFull,
+             left);
       for (std::uint32_t i = took; i < r.staged.size(); ++i) mem::free_packet(r.staged[i]);
     }
     r.staged.clear();
   }
 }
 
-// Where the budget check goes (token buckets on cycles, packets, bits: issue #5 item 4).
-// A tenant over budget is skipped for the pass; its ingress ring absorbs, then drops.
-inline bool budget_allows(const TenantSlot&) noexcept { return true; }
+// --- budgets ---
 
-void backoff(std::uint32_t idle) noexcept {
+// The deepest a bucket gets: this long at its rate (and at least one full burst).
+constexpr double kBurstSeconds = 0.010;
+// A weight is how many graph passes a tenant gets per worker pass while it has work.
+constexpr std::uint32_t kMaxWeight = 16;
+
+Limits limits_of(const Budget& b) noexcept {
+  Limits l;
+  const double cps = cycles_per_second();
+  constexpr double kBatch = graph::Batch::kMax;
+  if (b.pps != 0) {
+    l.packets_per_cycle = static_cast<double>(b.pps) / cps;
+    l.packets_max = std::max(static_cast<double>(b.pps) * kBurstSeconds, kBatch);
+  }
+  if (b.bps != 0) {
+    l.bits_per_cycle = static_cast<double>(b.bps) / cps;
+    l.bits_max = std::max(static_cast<double>(b.bps) * kBurstSeconds, kBatch * 1518 * 8);
+  }
+  if (b.cpu_share > 0 && b.cpu_share < 1) {
+    l.share = b.cpu_share;
+    l.cycles_max = b.cpu_share * cps * kBurstSeconds;
+  }
+  l.any = l.packets_per_cycle > 0 || l.bits_per_cycle > 0 || l.share > 0;
+  return l;
+}
+
+inline void refill(const Limits& l, Buckets& k, std::uint64_t now) noexcept {
+  if (k.last == 0) {  // a new tenant (or a new budget): full buckets
+    k.packets = l.packets_max;
+    k.bits = l.bits_max;
+    k.cycles = l.cycles_max;
+  } else {
+    const double dt = static_cast<double>(now - k.last);
+    k.packets = std::min(k.packets + dt * l.packets_per_cycle, l.packets_max);
+    k.bits = std::min(k.bits + dt * l.bits_per_cycle, l.bits_max);
+    k.cycles = std::min(k.cycles + dt * l.share, l.cycles_max);
+  }
+  k.last = now;
+}
+
+// Every limited bucket has something left.
+inline bool has_tokens(const Limits& l, const Buckets& k) noexcept {
+  return (l.packets_per_cycle == 0 || k.packets > 0) && (l.bits_per_cycle == 0 || k.bits > 0) &&
+         (l.share == 0 || k.cycles > 0);
+}
+
+// --- adaptive polling ---
+
+// What a worker sleeps on when idle: its wake eventfd and its ports' wait_fds. `all` when
+// every queue of its ports has one (else it cannot sleep on them, and naps instead).
+struct Sleeper {
+  std::vector<pollfd> fds;
+  bool all = true;
+};
+
+Sleeper sleeper_of(const HostWorker& w) {
+  Sleeper s;
+  if (w.wake.get() >= 0) {
+    s.fds.push_back(pollfd{w.wake.get(), POLLIN, 0});
+  } else {
+    s.all = false;
+  }
+  for (const HostPort* p : w.ports) {
+    for (const auto& q : p->queues) {
+      const int fd = q->wait_fd();
+      if (fd < 0) {
+        s.all = false;
+      } else {
+        s.fds.push_back(pollfd{fd, POLLIN, 0});
+      }
+    }
+  }
+  return s;
+}
+
+// How long an idle worker sleeps on its descriptors without looking: kShortSleepNs for 64
+// idle passes, then kLongSleepNs. A look is what sends a frame that a full transmit ring
+// left in a tenant's ToDevice (the worker sleeps on its ports' receive side only).
+constexpr std::uint64_t kShortSleepNs = 10'000'000;
+constexpr std::uint64_t kLongSleepNs = 100'000'000;
+
+// After `idle` passes without work: spin (cpu_relax) for 64, yield for 64 more, then sleep
+// 20 us, doubling every 16 idle passes up to 1 ms, and from the 256th idle pass on for
+// kShortSleepNs, then kLongSleepNs (1 ms while a tenant waits for its budget) — never past
+// the earliest timer of its graphs. It sleeps in ppoll on its wake eventfd and its ports'
+// wait_fds when every port has one (a frame or a change wakes it at once); else it naps
+// (nanosleep), at most 1 ms.
+void backoff(std::uint32_t idle, Sleeper& sl, const Plan& plan, bool throttled) noexcept {
   if (idle < 64) {
     cpu_relax();
-  } else if (idle < 128) {
-    sched_yield();
-  } else {
-    // 20 us doubling to 1 ms. (Adaptive polling — sleeping on the ports' descriptors —
-    // replaces this: issue #5 item 5.)
-    const std::uint32_t step = std::min<std::uint32_t>((idle - 128) / 16, 6);
-    const std::uint64_t ns = std::min<std::uint64_t>(20'000ull << step, 1'000'000);
-    timespec ts{0, static_cast<long>(ns)};
-    nanosleep(&ts, nullptr);
+    return;
   }
+  if (idle < 128) {
+    sched_yield();
+    return;
+  }
+  std::uint64_t next_timer = UINT64_MAX;
+  for (const TenantRun& t : plan.tenants)
+    next_timer = std::min(next_timer, t.router->worker(0).next_timer_ns());
+  const std::uint32_t step = std::min<std::uint32_t>((idle - 128) / 16, 6);
+  std::uint64_t sleep_ns = std::min<std::uint64_t>(20'000ull << step, 1'000'000);
+  if (idle >= 256 && sl.all && !throttled) sleep_ns = idle < 320 ? kShortSleepNs : kLongSleepNs;
+  if (next_timer != UINT64_MAX) {
+    const std::uint64_t now = now_ns();
+    if (next_timer <= now) return;
+    sleep_ns = std::min(sleep_ns, next_timer - now);
+  }
+  timespec ts{static_cast<time_t>(sleep_ns / 1'000'000'000),
+              static_cast<long>(sleep_ns % 1'000'000'000)};
+  if (!sl.all) {
+    nanosleep(&ts, nullptr);
+    return;
+  }
+  for (pollfd& p : sl.fds) p.revents = 0;
+  if (ppoll(sl.fds.data(), sl.fds.size(), &ts, nullptr) > 0 && (sl.fds[0].revents & POLLIN)) {
+    std::uint64_t v = 0;
+    (void)!::read(sl.fds[0].fd, &v, sizeof v);  // the mailbox or stop() woke us
+  }
+}
+
+// One tenant's share of a worker pass: its graph, `passes` times while it has work and
+// budget (once while draining, when budgets no longer apply). True when it did work; sets
+// `throttled` when its budget held it back.
+inline bool serve_tenant(TenantRun& t, bool draining, std::uint64_t now, bool& throttled) noexcept {
+  TenantSlot& s = *t.slot;
+  TenantCounters& c = s.counters;
+  Buckets& k = s.buckets;
+  const bool limited = t.limits.any && !draining;
+  if (limited) {
+    refill(t.limits, k, now);
+    if (!has_tokens(t.limits, k)) {
+      if (!k.throttled) {
+        k.throttled = true;
+        k.throttled_since = now;
+      }
+      c.throttled_passes.add();
+      throttled = true;
+      return false;
+    }
+  }
+  if (k.throttled) {
+    c.throttled_cycles.add(now - k.throttled_since);
+    k.throttled = false;
+  }
+  bool worked = false;
+  const std::uint32_t passes = draining ? 1 : t.passes;
+  for (std::uint32_t i = 0; i < passes; ++i) {
+    const std::uint64_t c0 = cycles_now();
+    const bool did = t.router->worker(0).run_once(draining);
+    const std::uint64_t spent = cycles_now() - c0;
+    if (did) {
+      c.cycles.add(spent);
+      worked = true;
+    }
+    if (limited) {
+      k.packets -= static_cast<double>(c.taken_packets);
+      k.bits -= static_cast<double>(c.taken_bytes) * 8;
+      if (did) k.cycles -= static_cast<double>(spent);
+    }
+    c.taken_packets = 0;
+    c.taken_bytes = 0;
+    if (!did || (limited && !has_tokens(t.limits, k))) break;
+  }
+  return worked;
 }
 
 void worker_loop(HostWorker& w, const std::atomic<Phase>& phase, mem::PacketPool& pool,
                  std::uint64_t drain_timeout_ms) noexcept {
   std::uint32_t idle = 0, quiet = 0;
   std::uint64_t drain_deadline = 0;
+  Sleeper sleeper = sleeper_of(w);
   for (;;) {
     // Acquire: pairs with the release store of kDraining in Host::stop.
     const Phase ph = phase.load(std::memory_order_acquire);
@@ -329,14 +517,9 @@ void worker_loop(HostWorker& w, const std::atomic<Phase>& phase, mem::PacketPool
         }
       }
     }
-    for (TenantRun& t : plan.tenants) {
-      if (!budget_allows(*t.slot)) continue;
-      const std::uint64_t c0 = cycles_now();
-      if (t.router->worker(0).run_once(draining)) {
-        t.slot->counters.cycles.add(cycles_now() - c0);
-        worked = true;
-      }
-    }
+    bool throttled = false;
+    const std::uint64_t now = cycles_now();
+    for (TenantRun& t : plan.tenants) worked |= serve_tenant(t, draining, now, throttled);
     for (HostPort* p : w.ports)
       for (auto& q : p->queues) q->housekeeping();
     if (draining) {
@@ -351,8 +534,10 @@ void worker_loop(HostWorker& w, const std::atomic<Phase>& phase, mem::PacketPool
     }
     if (worked) {
       idle = 0;
+    } else if (draining) {
+      cpu_relax();
     } else {
-      backoff(draining ? 0 : idle);
+      backoff(idle, sleeper, plan, throttled);
       if (idle < 1'000'000) ++idle;
     }
   }
@@ -499,8 +684,14 @@ Status Host::State::check_spec(const TenantSpec& t, const TenantSlot* self, int*
                         "that both may match)",
                         who, o->spec.name);
   }
-  if (t.budget.frames != 0 || t.budget.pps != 0 || t.budget.bps != 0 || t.budget.cpu_share != 0)
-    UPLANE_LOG(kWarn, "{}: budgets are not enforced yet; running it unlimited", who);
+  if (!(t.budget.cpu_share >= 0 && t.budget.cpu_share <= 1))
+    return make_error(Errc::kInvalidArgument, "{}: cpu_share {} is outside [0, 1]", who,
+                      t.budget.cpu_share);
+  if (t.budget.weight > kMaxWeight)
+    return make_error(Errc::kInvalidArgument, "{}: weight {} is above {}", who, t.budget.weight,
+                      kMaxWeight);
+  if (t.budget.frames != 0)
+    UPLANE_LOG(kWarn, "{}: a frames budget is not enforced yet; its frames are unlimited", who);
   *worker_out = worker;
   return {};
 }
@@ -558,7 +749,13 @@ std::unique_ptr<Plan> Host::State::make_plan(int w, const std::vector<TenantSlot
   auto plan = std::make_unique<Plan>();
   for (TenantSlot* s : slots) {
     Graph* g = s == swap_slot ? swap_graph : s->graph.get();
-    plan->tenants.push_back(TenantRun{s, g->router.get()});
+    const Budget& b = s == swap_slot ? swap_spec->budget : s->spec.budget;
+    TenantRun run;
+    run.slot = s;
+    run.router = g->router.get();
+    run.limits = limits_of(b);
+    run.passes = std::clamp<std::uint32_t>(b.weight, 1, kMaxWeight);
+    plan->tenants.push_back(run);
   }
   for (HostPort* hp : workers[static_cast<std::size_t>(w)]->ports) {
     PortDemux pd;
@@ -712,6 +909,11 @@ Result<std::unique_ptr<Host>> Host::create(const HostSpec& spec, HostOptions opt
     auto w = std::make_unique<HostWorker>();
     w->index = static_cast<int>(i);
     w->cpu = spec.workers[i].cpu;
+    w->wake = UniqueFd(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+    if (w->wake.get() < 0)
+      UPLANE_LOG(kWarn, "host worker {}: no eventfd ({}); it naps when idle instead of sleeping", i,
+                 std::strerror(errno));
+    w->mailbox.set_wake_fd(w->wake.get());
     s->workers.push_back(std::move(w));
     s->plans.push_back(std::make_unique<Plan>());
     s->workers.back()->plan = s->plans.back().get();
@@ -796,6 +998,7 @@ void Host::stop() {
   s_->stopped = true;
   if (s_->started) {
     s_->phase.store(Phase::kDraining, std::memory_order_release);
+    for (auto& w : s_->workers) w->mailbox.wake();
     for (auto& w : s_->workers)
       if (w->thread.joinable()) w->thread.join();
   }
@@ -855,6 +1058,9 @@ std::vector<TenantStats> Host::stats() const {
     st.cycles = c.cycles.get();
     st.cycles_per_packet = st.rx_packets == 0 ? 0 : st.cycles / st.rx_packets;
     st.replacements = c.replacements.get();
+    st.throttled_passes = c.throttled_passes.get();
+    st.throttled_ns = static_cast<std::uint64_t>(static_cast<double>(c.throttled_cycles.get()) *
+                                                 1e9 / cycles_per_second());
     v.push_back(std::move(st));
   }
   return v;

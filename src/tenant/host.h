@@ -20,6 +20,24 @@
 // source MAC not among its MACs (each checked when the selector has that set). Other
 // driver keywords are refused in tenant configurations.
 //
+// Budgets (TenantSpec::budget; 0 is unlimited): token buckets on packets/s and bits/s
+// taken into the tenant's graph (debited with what its FromDevices took in a pass) and on
+// cpu_share of its worker's cycles (debited with each pass's measured cycles), refilled from
+// the cycle counter, each at most 10 ms worth deep (packets and bits: at least one burst).
+// A tenant with an empty bucket is not served — its graph does not run, so its ingress
+// rings absorb, then drop, counted against it alone as over_budget — until the bucket
+// refills; a pass may take a burst beyond what is left (the bucket then owes it). Its
+// weight is how many graph passes (up to 16) it gets per worker pass while it has work, so
+// backlogged tenants on one worker share it in proportion to their weights. Stats count the
+// passes and the time it was held back (throttled_passes, throttled_ns).
+//
+// Adaptive polling: a worker spins while any port or graph has work; idle, it spins 64
+// passes, yields 64, sleeps 20 us doubling to 1 ms, then 10 ms and, from about a second of
+// idle on, 100 ms — never past the earliest timer of its graphs, 1 ms at most while a
+// tenant waits for its budget. When every port it polls has a wait_fd it sleeps in ppoll on
+// those and on its own eventfd (which the control thread writes for a change and stop()), so
+// a frame or a change wakes it at once; a port without one (shm, null) makes it nap instead.
+//
 // Every tenant's ports are polled by one worker (its worker); graphs, rings and ports
 // are then touched by one thread each. Changes come from one control thread at a time
 // (the methods below serialize on a mutex): the new graph is built and initialized there,
@@ -53,11 +71,12 @@ enum class TenantDrop : std::uint8_t {
   kEgressMac,    // sent with a source MAC not among its MACs
   kEgressRunt,   // sent something shorter than an Ethernet header
   kTxFull,       // the port's transmit ring stayed full (push ToDevice)
+  kOverBudget,   // its ingress ring had no room while it was over budget (not served)
   kCount
 };
 inline constexpr std::size_t kTenantDropCount = static_cast<std::size_t>(TenantDrop::kCount);
 // "ingress_full", "no_input", "no_memory", "egress_port_denied", "egress_vlan_denied",
-// "egress_mac_denied", "egress_runt", "tx_full".
+// "egress_mac_denied", "egress_runt", "tx_full", "over_budget".
 std::string_view tenant_drop_name(TenantDrop r) noexcept;
 
 struct TenantStats {
@@ -71,6 +90,8 @@ struct TenantStats {
   std::uint64_t cycles = 0;             // cycle counter, over its graph's passes that did work
   std::uint64_t cycles_per_packet = 0;  // cycles / rx_packets (0 before any packet)
   std::uint64_t replacements = 0;       // graphs swapped in since it was added
+  std::uint64_t throttled_ns = 0;  // time it waited over budget, its graph not run (ended waits)
+  std::uint64_t throttled_passes = 0;  // worker passes that skipped it for its budget
 
   std::uint64_t drop(TenantDrop r) const noexcept { return drops[static_cast<std::size_t>(r)]; }
   std::uint64_t total_drops() const noexcept;

@@ -4,10 +4,18 @@
 
 #include "tenant/host.h"
 
+#include <arpa/inet.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstring>
@@ -16,6 +24,7 @@
 #include <vector>
 
 #include "base/cpu.h"
+#include "base/unique_fd.h"
 // The elements the tenants' configurations below use (the ThreadSanitizer build compiles
 // only what this file includes; see host.cmake).
 #include "elements/ethernet/ether_rewrite.h"
@@ -459,6 +468,301 @@ TEST(Host, LiveChangesLoseNothingForTheOthersAndCarryState) {
   EXPECT_EQ(find_stats(st, "red")->replacements, 1u);
   EXPECT_EQ(count_of(**host, "blue/c.count"), blue_sent);
   EXPECT_FALSE((*host)->read_handler("green/c.count").is_ok());
+  (*host)->stop();
+  EXPECT_TRUE((*host)->check_frames().is_ok()) << (*host)->check_frames().message();
+}
+
+}  // namespace
+}  // namespace uplane::tenant
+
+namespace uplane::tenant {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+// Sends `frames` again and again, one copy every `period`, until `stop`; counts what it sent
+// per VLAN (the frames' tags) into `sent`.
+void feed(Peer& peer, const std::vector<Bytes>& frames, std::chrono::microseconds period,
+          const std::atomic<bool>& stop, std::map<int, std::uint64_t>& sent) {
+  auto next = Clock::now();
+  for (int i = 0; i < 1'000'000 && !stop.load(); ++i) {
+    peer.send(frames);
+    for (const Bytes& f : frames) ++sent[vlan_of(f)];
+    next += period;
+    std::this_thread::sleep_until(next);
+  }
+}
+
+// Slow, limited to 5000 frames/s of 64 bytes (by `budget`), offered four times that; free
+// alongside it, unlimited.
+void check_rate_budget(const Budget& budget) {
+  std::string dev;
+  HostSpec spec = one_port_host(&dev);
+  constexpr std::uint64_t kPps = 5000;
+  TenantSpec slow = tenant("slow", "FromDevice(p0) -> c :: Counter -> Discard;", {"p0"}, {10});
+  slow.budget = budget;
+  spec.tenants.push_back(slow);
+  spec.tenants.push_back(
+      tenant("free", "FromDevice(p0) -> c :: Counter -> Discard;", {"p0"}, {20}));
+  auto host = Host::create(spec);
+  ASSERT_TRUE(host.is_ok()) << host.status().message();
+  Peer peer = Peer::open(dev);
+  ASSERT_TRUE((*host)->start().is_ok());
+
+  // Slow gets 32 frames per 1.5 ms (about 21 000/s, four times its budget), free 4.
+  std::vector<Bytes> burst;
+  for (std::uint32_t i = 0; i < 32; ++i) burst.push_back(frame(kOtherMac, kPeerMac, 10, i));
+  for (std::uint32_t i = 0; i < 4; ++i) burst.push_back(frame(kOtherMac, kPeerMac, 20, i));
+  std::atomic<bool> stop{false};
+  std::map<int, std::uint64_t> sent;
+  std::thread feeder([&] { feed(peer, burst, std::chrono::microseconds(1500), stop, sent); });
+
+  // Past the initial burst, a one-second window of slow's count.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const std::uint64_t n0 = count_of(**host, "slow/c.count");
+  const auto t0 = Clock::now();
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  const std::uint64_t n1 = count_of(**host, "slow/c.count");
+  const double window = seconds_since(t0);
+  stop.store(true);
+  feeder.join();
+  // Free's frames all arrive (bounded wait).
+  for (int i = 0; i < 400 && count_of(**host, "free/c.count") < sent[20]; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+
+  const double rate = static_cast<double>(n1 - n0) / window;
+  const auto st = (*host)->stats();
+  const TenantStats* s = find_stats(st, "slow");
+  const TenantStats* f = find_stats(st, "free");
+  ASSERT_NE(s, nullptr);
+  ASSERT_NE(f, nullptr);
+  fmt::print(
+      "slow: {:.0f} packets/s through its graph (budget {} packets/s, {} bits/s), "
+      "offered {} in all, over_budget drops {}, throttled {} passes, {:.1f} ms\n",
+      rate, budget.pps, budget.bps, sent[10], s->drop(TenantDrop::kOverBudget), s->throttled_passes,
+      static_cast<double>(s->throttled_ns) / 1e6);
+  EXPECT_GT(sent[10], 3 * kPps) << "the feeder fell behind; the test proves nothing";
+  EXPECT_NEAR(rate, static_cast<double>(kPps), 0.05 * kPps);
+  // What it could not take waited in its ring, then was dropped and counted against it.
+  EXPECT_GT(s->drop(TenantDrop::kOverBudget), 0u);
+  EXPECT_EQ(s->rx_packets + s->total_drops(), sent[10]);
+  EXPECT_GT(s->throttled_passes, 0u);
+  EXPECT_GT(s->throttled_ns, 0u);
+  // Free lost nothing.
+  EXPECT_EQ(count_of(**host, "free/c.count"), sent[20]);
+  EXPECT_EQ(f->rx_packets, sent[20]);
+  EXPECT_EQ(f->total_drops(), 0u);
+  EXPECT_EQ(f->throttled_passes, 0u);
+  (*host)->stop();
+  EXPECT_TRUE((*host)->check_frames().is_ok()) << (*host)->check_frames().message();
+}
+
+TEST(HostBudget, PacketsPerSecondHoldAndTheOthersAreUnaffected) {
+  Budget b;
+  b.pps = 5000;
+  check_rate_budget(b);
+}
+
+TEST(HostBudget, BitsPerSecondHoldAndTheOthersAreUnaffected) {
+  Budget b;
+  b.bps = 5000 * 64 * 8;  // 5000 of its 64-byte frames a second
+  check_rate_budget(b);
+}
+
+TEST(HostBudget, CpuShareCapsTheTenantsCycles) {
+  std::string dev;
+  HostSpec spec = one_port_host(&dev);
+  constexpr double kShare = 0.0005;  // about 1.5 M cycles/s here: far below what it is offered
+  TenantSpec hog =
+      tenant("hog", "FromDevice(p0) -> c :: Counter -> Counter -> Counter -> Counter -> Discard;",
+             {"p0"}, {10});
+  hog.budget.cpu_share = kShare;
+  spec.tenants.push_back(hog);
+  spec.tenants.push_back(
+      tenant("free", "FromDevice(p0) -> c :: Counter -> Discard;", {"p0"}, {20}));
+  auto host = Host::create(spec);
+  ASSERT_TRUE(host.is_ok()) << host.status().message();
+  Peer peer = Peer::open(dev);
+  ASSERT_TRUE((*host)->start().is_ok());
+
+  std::vector<Bytes> burst;
+  for (std::uint32_t i = 0; i < 32; ++i) burst.push_back(frame(kOtherMac, kPeerMac, 10, i));
+  for (std::uint32_t i = 0; i < 4; ++i) burst.push_back(frame(kOtherMac, kPeerMac, 20, i));
+  std::atomic<bool> stop{false};
+  std::map<int, std::uint64_t> sent;
+  std::thread feeder([&] { feed(peer, burst, std::chrono::microseconds(1000), stop, sent); });
+
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const std::uint64_t c0 = find_stats((*host)->stats(), "hog")->cycles;
+  const auto t0 = Clock::now();
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  const std::uint64_t c1 = find_stats((*host)->stats(), "hog")->cycles;
+  const double window = seconds_since(t0);
+  stop.store(true);
+  feeder.join();
+  for (int i = 0; i < 400 && count_of(**host, "free/c.count") < sent[20]; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+
+  const double used = static_cast<double>(c1 - c0) / (window * cycles_per_second());
+  const auto st = (*host)->stats();
+  const TenantStats* h = find_stats(st, "hog");
+  ASSERT_NE(h, nullptr);
+  fmt::print(
+      "hog: {:.5f} of the worker's cycles (share {}), {} cycles/packet, over_budget "
+      "drops {}\n",
+      used, kShare, h->cycles_per_packet, h->drop(TenantDrop::kOverBudget));
+  // At most its share, and it was held back: it wanted more. Loose above: a pass the
+  // scheduler preempts is charged whole (the bucket goes into debt and repays it later,
+  // maybe after the window); quiet runs measure 0.00049-0.00051.
+  EXPECT_LE(used, kShare * 2);
+  EXPECT_GE(used, kShare * 0.5);
+  EXPECT_GT(h->throttled_passes, 0u);
+  EXPECT_GT(h->drop(TenantDrop::kOverBudget), 0u);
+  EXPECT_EQ(count_of(**host, "free/c.count"), sent[20]);
+  EXPECT_EQ(find_stats(st, "free")->total_drops(), 0u);
+  (*host)->stop();
+  EXPECT_TRUE((*host)->check_frames().is_ok()) << (*host)->check_frames().message();
+}
+
+TEST(HostBudget, BadBudgetsAreRejected) {
+  std::string dev;
+  HostSpec spec = one_port_host(&dev);
+  auto host = Host::create(spec);
+  ASSERT_TRUE(host.is_ok()) << host.status().message();
+  TenantSpec t = tenant("blue", kEcho, {"p0"}, {10});
+  t.budget.cpu_share = 1.5;
+  Status st = (*host)->add_tenant(t);
+  ASSERT_FALSE(st.is_ok());
+  EXPECT_NE(st.message().find("cpu_share 1.5 is outside [0, 1]"), std::string::npos)
+      << st.message();
+  t.budget.cpu_share = 0;
+  t.budget.weight = 1000;
+  st = (*host)->add_tenant(t);
+  ASSERT_FALSE(st.is_ok());
+  EXPECT_NE(st.message().find("weight 1000 is above 16"), std::string::npos) << st.message();
+  EXPECT_TRUE((*host)->tenant_names().empty());
+}
+
+// CPU time of the process's other threads (the host's workers: the test thread sleeps
+// meanwhile), in seconds.
+double process_cpu_seconds() {
+  timespec p{}, t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &p);
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(p.tv_sec - t.tv_sec) +
+         static_cast<double>(p.tv_nsec - t.tv_nsec) / 1e9;
+}
+
+TEST(HostPolling, AnIdleHostSleepsAndWakesForTheFirstPacket) {
+  std::string dev;
+  HostSpec spec = one_port_host(&dev);
+  spec.tenants.push_back(tenant("blue", kEcho, {"p0"}, {10}));
+  auto host = Host::create(spec);
+  ASSERT_TRUE(host.is_ok()) << host.status().message();
+  Peer peer = Peer::open(dev);
+  ASSERT_TRUE((*host)->start().is_ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+
+  const double cpu0 = process_cpu_seconds();
+  const auto t0 = Clock::now();
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  const double idle_cpu = (process_cpu_seconds() - cpu0) / seconds_since(t0);
+
+  // The first packet after (well over) 200 ms idle comes back.
+  peer.send({frame(kOtherMac, kPeerMac, 10, 77)});
+  const auto sent_at = Clock::now();
+  std::vector<Bytes> out;
+  for (int i = 0; i < 2'000'000 && out.empty() && seconds_since(sent_at) < 1.0; ++i) peer.poll(out);
+  const double latency = seconds_since(sent_at);
+  fmt::print("idle host: {:.2f}% of a CPU; first packet after idle back in {:.0f} us\n",
+             idle_cpu * 100, latency * 1e6);
+  // Loose: CI machines are loaded; the figure above is the one to look at.
+  EXPECT_LT(idle_cpu, 0.20);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(vlan_of(out[0]), 10);
+  EXPECT_LT(latency, 0.5);
+  // Changes still reach a sleeping worker promptly.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const auto c0 = Clock::now();
+  ASSERT_TRUE((*host)->write_handler("blue/c.reset_counts", "").is_ok());
+  EXPECT_LT(seconds_since(c0), 0.5);
+  EXPECT_EQ(count_of(**host, "blue/c.count"), 0u);
+  (*host)->stop();
+  EXPECT_TRUE((*host)->check_frames().is_ok()) << (*host)->check_frames().message();
+}
+
+// The same through a port the worker can sleep on (a TAP device: its descriptor), so the
+// figures are those of sleeping in ppoll, not of napping. Needs root and /dev/net/tun.
+TEST(HostPolling, SleepsOnATapDescriptorAndWakesFast) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root: creates a TAP device";
+  if (access("/dev/net/tun", R_OK | W_OK) != 0) GTEST_SKIP() << "no /dev/net/tun";
+  HostSpec spec;
+  const std::string dev = fmt::format("uph{}", getpid() % 1000000);
+  spec.ports.push_back(PortSpec{"p0", dev, "tap", 1, std::nullopt, {}});
+  spec.workers.push_back(WorkerSpec{-1, {"p0"}, {}});
+  spec.tenants.push_back(tenant("green", kGreenEcho, {"p0"}, {}, {kGreenMac}));
+  auto host = Host::create(spec);
+  ASSERT_TRUE(host.is_ok()) << host.status().message();
+  // The kernel's side of the device.
+  UniqueFd s(socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, htons(ETH_P_ALL)));
+  ASSERT_TRUE(s.valid()) << std::strerror(errno);
+  sockaddr_ll sll{};
+  sll.sll_family = AF_PACKET;
+  sll.sll_protocol = htons(ETH_P_ALL);
+  sll.sll_ifindex = static_cast<int>(if_nametoindex(dev.c_str()));
+  ASSERT_NE(sll.sll_ifindex, 0) << dev;
+  ASSERT_EQ(bind(s.get(), reinterpret_cast<sockaddr*>(&sll), sizeof sll), 0)
+      << std::strerror(errno);
+  ASSERT_TRUE((*host)->start().is_ok());
+  // Past the first second of idle, when it sleeps longest.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+
+  const double cpu0 = process_cpu_seconds();
+  const auto t0 = Clock::now();
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  const double idle_cpu = (process_cpu_seconds() - cpu0) / seconds_since(t0);
+
+  // Frames to green, each after 200 ms idle; each comes back from green (src green, dst
+  // peer, our EtherType and sequence number).
+  std::vector<double> latencies;
+  for (std::uint32_t seq = 0; seq < 5; ++seq) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    const Bytes f = frame(kGreenMac, kPeerMac, -1, 500 + seq);
+    const auto sent_at = Clock::now();
+    ASSERT_EQ(send(s.get(), f.data(), f.size(), 0), static_cast<ssize_t>(f.size()))
+        << std::strerror(errno);
+    bool back = false;
+    for (int i = 0; i < 100'000 && !back && seconds_since(sent_at) < 1.0; ++i) {
+      std::uint8_t buf[2048];
+      sockaddr_ll from{};
+      socklen_t fl = sizeof from;
+      const ssize_t n =
+          recvfrom(s.get(), buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &fl);
+      if (n < 0) {
+        pollfd pfd{s.get(), POLLIN, 0};
+        (void)poll(&pfd, 1, 10);
+        continue;
+      }
+      std::uint32_t got = 0;
+      if (from.sll_pkttype == PACKET_OUTGOING || n < 18 || buf[12] != 0x88 || buf[13] != 0xb5)
+        continue;
+      std::memcpy(&got, buf + 14, 4);
+      back = got == 500 + seq && std::equal(kGreenMac.begin(), kGreenMac.end(), buf + 6);
+    }
+    ASSERT_TRUE(back) << "frame " << seq << " did not come back";
+    latencies.push_back(seconds_since(sent_at));
+  }
+  std::sort(latencies.begin(), latencies.end());
+  fmt::print(
+      "idle host (TAP port): {:.2f}% of a CPU; first packet after 200 ms idle back in "
+      "{:.0f} us (median of 5, worst {:.0f} us, including the kernel both ways)\n",
+      idle_cpu * 100, latencies[2] * 1e6, latencies.back() * 1e6);
+  EXPECT_LT(idle_cpu, 0.20);
+  EXPECT_LT(latencies[2], 0.2);
   (*host)->stop();
   EXPECT_TRUE((*host)->check_frames().is_ok()) << (*host)->check_frames().message();
 }

@@ -125,6 +125,7 @@ class TenantFromDevice final : public graph::Element {
       return make_error(Errc::kInvalidArgument,
                         "a second FromDevice({}) in tenant '{}': one per port", dev, ctx->tenant);
     binding_->reading = true;
+    counters_ = ctx->counters;
     return {};
   }
 
@@ -148,6 +149,10 @@ class TenantFromDevice final : public graph::Element {
     const std::uint32_t got = binding_->ring->dequeue_burst(b.data(), burst_);
     if (got == 0) return false;
     b.set_size(got);
+    std::uint64_t bytes = 0;
+    for (mem::Packet* p : b.packets()) bytes += p->length();
+    counters_->taken_packets += got;
+    counters_->taken_bytes += bytes;
     if (force_ip_) {
       graph::Batch keep, bad;
       for (mem::Packet* p : b.packets()) (void)(io::mark_ether_ip(*p) ? keep : bad).push_back(p);
@@ -161,6 +166,7 @@ class TenantFromDevice final : public graph::Element {
 
  private:
   PortBinding* binding_ = nullptr;
+  TenantCounters* counters_ = nullptr;
   std::uint32_t burst_ = graph::Batch::kMax;
   bool force_ip_ = false;
   bool active_ = true;

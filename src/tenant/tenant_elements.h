@@ -49,7 +49,12 @@ using IngressRing = ring::SpscRing<mem::Packet*>;
 // A tenant's accounting: written by its worker (single writer), read by any thread.
 struct TenantCounters {
   graph::Counter64 rx_packets, rx_bytes, tx_packets, tx_bytes, cycles, replacements;
+  graph::Counter64 throttled_cycles, throttled_passes;  // withheld for its budget
   std::array<graph::Counter64, kTenantDropCount> drops;
+  // What its FromDevices took from its ingress rings since the worker last looked (the
+  // worker debits its budget with them and zeroes them). Its worker's alone.
+  std::uint64_t taken_packets = 0;
+  std::uint64_t taken_bytes = 0;
   void drop(TenantDrop r, std::uint64_t n = 1) noexcept {
     drops[static_cast<std::size_t>(r)].add(n);
   }

@@ -19,6 +19,11 @@
 #                  egress check (port, VLAN, source MAC). ratio = host/run; 1 - ratio bounds
 #                  the accounting overhead from above (issue 5: at most 5%): it also holds
 #                  the demux, the rings and the egress checks.
+#   accounting     What the per-tenant accounting alone costs (issue 5: at most 5%): the
+#                  same null-port host as host_overhead, `uplane host` against
+#                  `uplane host --no-accounting` (no per-tenant bytes, no cycle counter
+#                  read around each graph pass; packets and drops are counted either way,
+#                  one add per batch). ratio = with / without.
 #   idle_cpu       `uplane host` on the tenants bed of tests/netns/lib.sh (tenant blue only,
 #                  ports on AF_XDP, one unpinned worker), no traffic: the host process's CPU
 #                  time (utime + stime of every thread, /proc/PID/stat) over --idle seconds,
@@ -33,6 +38,12 @@
 #                  50 us. Peer: the kernel's own path, the same measurement through a Linux
 #                  router namespace (k1 -- veth -- kr, ip_forward=1 -- veth -- k2), pinged
 #                  right after each uplane sample (so it too has been idle >= 1.2 s).
+#                  The floor under any sleeping poller: tenant_wake_probe (built beside
+#                  uplane, bench/tenant/wake_probe.cc), a thread asleep in ppoll on an
+#                  eventfd woken by a write from another thread after the same idle time
+#                  minus after 10 ms, the sleeper pinned to CPU 1 and the waker to CPU 0
+#                  (a wake across CPUs, as a packet received on the sender's CPU wakes
+#                  a worker on the other), run right after each round's pings.
 #                  Pings 10 ms apart already find an adaptive worker asleep, so the
 #                  subtraction shows what a long sleep costs over a short one; the medians
 #                  also show idle RTT minus the busy RTT (adaptive pings, -A: each sent as
@@ -42,7 +53,8 @@
 # null ports, and the bed host (idle_cpu, then wake_latency), in reverse order every other
 # round. Each round prints what it measured; the end prints the medians over rounds and
 #   RESULT <case> uplane=<x> <peer>=<y> ratio=<r> unit=<u>
-# host_overhead: peer `run` (uplane run), ratio host/run (1.00 = tenancy is free). idle_cpu
+# host_overhead: peer `run` (uplane run), ratio host/run (1.00 = tenancy is free).
+# accounting: peer `no_accounting`, ratio with/without (at least 0.95 meets the issue). idle_cpu
 # and wake_latency: peer `target` (the issue's), ratio value/target (at most 1 meets it).
 # idle_rtt_vs_kernel: the first ping's RTT after idle through uplane and through the kernel's
 # path, ratio kernel/uplane (as in bench/ports: above 1, uplane is ahead). (The kernel's own
@@ -55,9 +67,10 @@
 # Usage (root): bench/tenant/run.sh [--build DIR] [--rounds N] [--warmup S] [--window S]
 #                                   [--idle S] [--samples N] [--cases "a b"] [--logs DIR]
 #                                   [--max-wait PCT]
-# DIR defaults to build/release (uplane and uplanectl built there: `cmake --preset release
-# && ninja -C build/release uplane uplanectl`). Defaults: 5 rounds, 1 s warm-up, 3 s
-# window, 5 s idle, 5 wake samples per round: about 2.5 minutes. Everything runs in
+# DIR defaults to build/release (uplane, uplanectl and tenant_wake_probe built there:
+# `cmake --preset release && ninja -C build/release uplane uplanectl tenant_wake_probe`).
+# Defaults: 5 rounds, 1 s warm-up, 3 s window, 5 s idle, 5 wake samples per round: about
+# 4 minutes. Everything runs in
 # namespaces named after this process, torn down on exit, INT and TERM; every wait is
 # bounded. --logs copies every log and the per-round results to DIR at the end.
 set -u
@@ -65,7 +78,7 @@ set -u
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 build=$repo/build/release
 rounds=5 warmup=1 window=3 idle=5 samples=5 logs='' max_wait=20
-all_cases="host_overhead idle_cpu wake_latency"
+all_cases="host_overhead accounting idle_cpu wake_latency"
 cases=$all_cases
 usage="usage: $0 [--build DIR] [--rounds N] [--warmup S] [--window S] [--idle S] [--samples N] [--cases LIST] [--logs DIR] [--max-wait PCT]"
 while [ $# -gt 0 ]; do
@@ -93,7 +106,8 @@ done
 has() { [[ " $cases " == *" $1 "* ]]; }
 uplane=$build/tools/uplane/uplane
 uplanectl=$build/tools/uplanectl/uplanectl
-for b in "$uplane" "$uplanectl"; do
+probe=$build/bench/tenant_wake_probe
+for b in "$uplane" "$uplanectl" $(has wake_latency && echo "$probe"); do
   [ -x "$b" ] || { echo "missing $b: build it (see --help)" >&2; exit 1; }
 done
 for t in ip ping taskset timeout ethtool awk getconf; do
@@ -225,16 +239,17 @@ click = "FromDevice(p0) -> ToDevice(p1); FromDevice(p1) -> ToDevice(p0);"
   macs = ["02:00:00:00:00:02", "02:00:00:00:00:01"]
 EOF
 
-# null_step run|host ROUND: sets PPS, WAIT, NOTE.
+# null_step run|host|noacct ROUND: sets PPS, WAIT, NOTE.
 null_step() {
   local what=$1 l="$T/null-$1-r$2.log" pid p1 p2
   PPS=0 WAIT=nan NOTE=''
-  if [ "$what" = run ]; then
-    netns_bg_first rt "$l" taskset -c 1 "$uplane" run -j 1 --rates 1 -h td0.count -h td1.count \
-      "$T/null-run.click"
-  else
-    netns_bg_first rt "$l" taskset -c 1 "$uplane" host --rates 1 "$T/null-host.toml"
-  fi
+  case "$what" in
+    run) netns_bg_first rt "$l" taskset -c 1 "$uplane" run -j 1 --rates 1 -h td0.count \
+      -h td1.count "$T/null-run.click" ;;
+    host) netns_bg_first rt "$l" taskset -c 1 "$uplane" host --rates 1 "$T/null-host.toml" ;;
+    noacct) netns_bg_first rt "$l" taskset -c 1 "$uplane" host --no-accounting --rates 1 \
+      "$T/null-host.toml" ;;
+  esac
   pid=$NETNS_LAST_PID
   wait_rates "$l" "$pid" || { netns_stop "$pid" 10; return 1; }
   sleep "$warmup"
@@ -254,57 +269,108 @@ null_step() {
   [ "$PPS" -gt 0 ] 2>/dev/null
 }
 
-# bed_step ROUND: runs the bed host; sets IDLE_PCT, IDLE_SCHED_PCT, IDLE_RX, WAKE_US,
-# IDLE_RTT, B2B_RTT, K_WAKE_US, K_IDLE_RTT, K_B2B_RTT, BUSY_RTT, K_BUSY_RTT.
-bed_step() {
-  local r=$1 l="$T/bed-r$1.log" pid i t1 t2 s1 s2 x1 x2 u_idle='' k_idle='' out
-  IDLE_PCT=nan IDLE_SCHED_PCT=nan IDLE_RX=nan WAKE_US=nan IDLE_RTT=nan B2B_RTT=nan
-  K_WAKE_US=nan K_IDLE_RTT=nan K_B2B_RTT=nan BUSY_RTT=nan K_BUSY_RTT=nan
+# bed_host LOG [FLAGS]: starts `uplane host` on the bed and waits until blue's path works;
+# sets BED_PID. Fails (host stopped) when it does not come up.
+bed_host() {
+  local l=$1 i
+  shift
   rm -f "$SOCK"
-  netns_bg_first rt "$l" "$uplane" host "$T/bed.toml"
-  pid=$NETNS_LAST_PID
+  netns_bg_first rt "$l" "$uplane" host "$@" "$T/bed.toml"
+  BED_PID=$NETNS_LAST_PID
   for i in $(seq 100); do
     [ -S "$SOCK" ] && timeout 5 "$uplanectl" -s "$SOCK" list >/dev/null 2>&1 && break
-    kill -0 "$pid" 2>/dev/null || break
+    kill -0 "$BED_PID" 2>/dev/null || break
     sleep 0.1
   done
-  kill -0 "$pid" 2>/dev/null && [ -S "$SOCK" ] || { log "bed host did not come up: $(tail -n 5 "$l")"; netns_stop "$pid" 10; return 1; }
+  kill -0 "$BED_PID" 2>/dev/null && [ -S "$SOCK" ] ||
+    { log "bed host did not come up: $(tail -n 5 "$l")"; netns_stop "$BED_PID" 10; return 1; }
   # The path works (the tenant's ARP entries learnt) before anything is measured.
   for i in $(seq 10); do
-    netns_exec blue1 timeout 3 ping -q -n -c 1 -W 1 "$BLUE_DST" >/dev/null 2>&1 && break
-    [ "$i" = 10 ] && { log "no path blue1 -> blue2 through the host"; netns_stop "$pid" 10; return 1; }
+    netns_exec blue1 timeout 3 ping -q -n -c 1 -W 1 "$BLUE_DST" >/dev/null 2>&1 && return 0
   done
+  log "no path blue1 -> blue2 through the host"
+  netns_stop "$BED_PID" 10
+  return 1
+}
+
+# idle_pings: $samples single pings blue1 -> blue2, each after 1.2 s without traffic, each
+# followed by one through the kernel's path (idle as long); appends the RTTs (us) to U_IDLE
+# and K_IDLE.
+idle_pings() {
+  local i out
+  for i in $(seq "$samples"); do
+    sleep 1.2
+    out=$(netns_exec blue1 timeout 3 ping -n -c 1 -W 1 "$BLUE_DST" 2>&1 | rtts_us)
+    [ -n "$out" ] && U_IDLE+="$out "
+    out=$(netns_exec k1 timeout 3 ping -n -c 1 -W 1 "$KERNEL_DST" 2>&1 | rtts_us)
+    [ -n "$out" ] && K_IDLE+="$out "
+  done
+}
+
+# bed_adaptive ROUND: the host as configured (adaptive polling): idle CPU, idle pings, pings
+# 10 ms apart, adaptive pings.
+bed_adaptive() {
+  local r=$1 t1 t2 s1 s2 x1 x2
+  bed_host "$T/bed-r$r.log" || return 1
   sleep 1.2
   if has idle_cpu; then
-    t1=$(proc_ticks "$pid") s1=$(proc_run_ns "$pid") x1=$(rx_frames)
+    t1=$(proc_ticks "$BED_PID") s1=$(proc_run_ns "$BED_PID") x1=$(rx_frames)
     sleep "$idle"
-    t2=$(proc_ticks "$pid") s2=$(proc_run_ns "$pid") x2=$(rx_frames)
+    t2=$(proc_ticks "$BED_PID") s2=$(proc_run_ns "$BED_PID") x2=$(rx_frames)
     IDLE_PCT=$(awk -v d=$((t2 - t1)) -v hz="$hz" -v s="$idle" 'BEGIN { printf "%.2f", d / hz / s * 100 }')
     IDLE_SCHED_PCT=$(awk -v a="$s1" -v b="$s2" -v s="$idle" 'BEGIN { printf "%.2f", (b - a) / 1e9 / s * 100 }')
     IDLE_RX=$((x2 - x1))
   fi
   if has wake_latency; then
-    for i in $(seq "$samples"); do
-      [ "$i" -gt 1 ] && sleep 1.2
-      out=$(netns_exec blue1 timeout 3 ping -n -c 1 -W 1 "$BLUE_DST" 2>&1 | rtts_us)
-      [ -n "$out" ] && u_idle+="$out "
-      out=$(netns_exec k1 timeout 3 ping -n -c 1 -W 1 "$KERNEL_DST" 2>&1 | rtts_us)
-      [ -n "$out" ] && k_idle+="$out "
-    done
-    # Back to back: 51 pings 10 ms apart; the first (after idle) left out.
+    U_IDLE='' K_IDLE=''
+    idle_pings
+    IDLE_RTT=$(echo "$U_IDLE" | tr ' ' '\n' | grep . | median)
+    K_IDLE_RTT=$(echo "$K_IDLE" | tr ' ' '\n' | grep . | median)
+    echo "$r uplane idle: $U_IDLE kernel idle: $K_IDLE" >>"$T/samples"
+    # Pings 10 ms apart: 51, the first (after idle) left out.
     B2B_RTT=$(netns_exec blue1 timeout 10 ping -n -c 51 -i 0.01 -W 1 "$BLUE_DST" 2>&1 | rtts_us | tail -n +2 | median)
     K_B2B_RTT=$(netns_exec k1 timeout 10 ping -n -c 51 -i 0.01 -W 1 "$KERNEL_DST" 2>&1 | rtts_us | tail -n +2 | median)
-    # Busy: adaptive pings (-A), each sent as the previous reply arrives (tens of us apart).
+    # Adaptive pings (-A), each sent as the previous reply arrives (tens of us apart).
     BUSY_RTT=$(netns_exec blue1 timeout 10 ping -n -A -c 101 -W 1 "$BLUE_DST" 2>&1 | rtts_us | tail -n +2 | median)
     K_BUSY_RTT=$(netns_exec k1 timeout 10 ping -n -A -c 101 -W 1 "$KERNEL_DST" 2>&1 | rtts_us | tail -n +2 | median)
-    IDLE_RTT=$(echo "$u_idle" | tr ' ' '\n' | grep . | median)
-    K_IDLE_RTT=$(echo "$k_idle" | tr ' ' '\n' | grep . | median)
-    echo "$r uplane idle: $u_idle" >>"$T/samples"
-    echo "$r kernel idle: $k_idle" >>"$T/samples"
-    WAKE_US=$(awk -v a="$IDLE_RTT" -v b="$B2B_RTT" 'BEGIN { print (a == "nan" || b == "nan") ? "nan" : sprintf("%.1f", a - b) }')
-    K_WAKE_US=$(awk -v a="$K_IDLE_RTT" -v b="$K_B2B_RTT" 'BEGIN { print (a == "nan" || b == "nan") ? "nan" : sprintf("%.1f", a - b) }')
   fi
-  netns_stop "$pid" 15 || log "bed host exited with status $? (see $l)"
+  netns_stop "$BED_PID" 15 || log "bed host exited with status $? (see $T/bed-r$r.log)"
+  return 0
+}
+
+# bed_spinning ROUND: the same host with --busy-poll (its worker never sleeps): idle pings.
+bed_spinning() {
+  local r=$1
+  bed_host "$T/bed-spin-r$r.log" --busy-poll || return 1
+  U_IDLE='' K_IDLE=''
+  idle_pings
+  SPIN_IDLE_RTT=$(echo "$U_IDLE" | tr ' ' '\n' | grep . | median)
+  echo "$r uplane --busy-poll idle: $U_IDLE kernel idle: $K_IDLE" >>"$T/samples"
+  netns_stop "$BED_PID" 15 || log "bed host exited with status $? (see $T/bed-spin-r$r.log)"
+  return 0
+}
+
+# bed_step ROUND: sets IDLE_PCT, IDLE_SCHED_PCT, IDLE_RX, WAKE_US, IDLE_RTT, SPIN_IDLE_RTT,
+# B2B_RTT, K_IDLE_RTT, K_B2B_RTT, BUSY_RTT, K_BUSY_RTT, PROBE_US. The adaptive and the
+# spinning host take turns going first.
+bed_step() {
+  local r=$1 out
+  IDLE_PCT=nan IDLE_SCHED_PCT=nan IDLE_RX=nan WAKE_US=nan IDLE_RTT=nan SPIN_IDLE_RTT=nan
+  B2B_RTT=nan K_IDLE_RTT=nan K_B2B_RTT=nan BUSY_RTT=nan K_BUSY_RTT=nan PROBE_US=nan
+  if has wake_latency && [ $((r % 2)) = 0 ]; then
+    bed_spinning "$r" || return 1
+  fi
+  bed_adaptive "$r" || return 1
+  if has wake_latency && [ $((r % 2)) = 1 ]; then
+    bed_spinning "$r" || return 1
+  fi
+  if has wake_latency; then
+    WAKE_US=$(awk -v a="$IDLE_RTT" -v b="$SPIN_IDLE_RTT" 'BEGIN { print (a == "nan" || b == "nan") ? "nan" : sprintf("%.1f", a - b) }')
+    out=$(timeout 120 "$probe" --samples "$samples" --idle-ms 1200 --short-ms 10 --sleeper-cpu 1 \
+      --waker-cpu 0 2>&1 | tee -a "$T/probe.log" | awk '/^wake_probe/ { for (i = 2; i <= NF; ++i)
+        if ($i ~ /^extra_us=/) { sub(/^extra_us=/, "", $i); print $i } }')
+    [ -n "$out" ] && PROBE_US=$out
+  fi
   return 0
 }
 
@@ -322,7 +388,9 @@ echo "uplane: $uplane ($("$uplane" --version 2>/dev/null))"
 results=$T/results  # "null_run|null_host ROUND PPS WAIT" and "bed ROUND IDLE_PCT ... "
 : >"$results"
 steps=()
-has host_overhead && steps+=(null_run null_host)
+has host_overhead && steps+=(null_run)
+{ has host_overhead || has accounting; } && steps+=(null_host)
+has accounting && steps+=(null_noacct)
 { has idle_cpu || has wake_latency; } && steps+=(bed)
 for r in $(seq "$rounds"); do
   list=("${steps[@]}")
@@ -333,7 +401,7 @@ for r in $(seq "$rounds"); do
   echo "round $r: load average $(cut -d' ' -f1-3 /proc/loadavg)"
   for s in "${list[@]}"; do
     case "$s" in
-      null_run | null_host)
+      null_run | null_host | null_noacct)
         null_step "${s#null_}" "$r"
         rc=$?
         [ "$rc" != 0 ] && PPS=0
@@ -344,11 +412,11 @@ for r in $(seq "$rounds"); do
         ;;
       bed)
         bed_step "$r" || { echo "round $r bed        FAILED"; continue; }
-        echo "bed $r $IDLE_PCT $IDLE_SCHED_PCT $IDLE_RX $WAKE_US $IDLE_RTT $B2B_RTT $K_WAKE_US $K_IDLE_RTT $K_B2B_RTT $BUSY_RTT $K_BUSY_RTT" >>"$results"
+        echo "bed $r $IDLE_PCT $IDLE_SCHED_PCT $IDLE_RX $WAKE_US $IDLE_RTT $B2B_RTT $SPIN_IDLE_RTT $K_IDLE_RTT $K_B2B_RTT $BUSY_RTT $K_BUSY_RTT $PROBE_US" >>"$results"
         has idle_cpu && printf 'round %d %-10s %6s%% of a core (schedstat %s%%), %s frames in on the host ports\n' \
           "$r" idle_cpu "$IDLE_PCT" "$IDLE_SCHED_PCT" "$IDLE_RX"
-        has wake_latency && printf 'round %d %-10s %6s us: idle RTT %s us - back-to-back %s us (busy %s);  kernel %s us (%s - %s, busy %s)\n' \
-          "$r" wake "$WAKE_US" "$IDLE_RTT" "$B2B_RTT" "$BUSY_RTT" "$K_WAKE_US" "$K_IDLE_RTT" "$K_B2B_RTT" "$K_BUSY_RTT"
+        has wake_latency && printf 'round %d %-10s %6s us: idle RTT %s us - with --busy-poll %s us (10 ms apart %s, busy %s);  kernel idle %s us (10 ms apart %s, busy %s);  thread wake across CPUs %s us\n' \
+          "$r" wake "$WAKE_US" "$IDLE_RTT" "$SPIN_IDLE_RTT" "$B2B_RTT" "$BUSY_RTT" "$K_IDLE_RTT" "$K_B2B_RTT" "$K_BUSY_RTT" "$PROBE_US"
         ;;
     esac
   done
@@ -383,17 +451,29 @@ if has host_overhead; then
     "$(awk '$1 == "null_run" { r[$2] = $3 } $1 == "null_host" { h[$2] = $3 }
         END { for (k = 1; k <= 99; ++k) if (r[k] > 0 && h[k] > 0) printf "%.3f ", h[k] / r[k] }' "$results")"
 fi
+if has accounting; then
+  acct=$(col null_host 3 | median) noacct=$(col null_noacct 3 | median)
+  printf '  %-14s %8s Mpps  (per round, * contended: %s)\n' null_noacct \
+    "$(echo "$noacct" | awk '$1 == "nan" { print; next } { printf "%.3f", $1 / 1e6 }')" \
+    "$(awk -v mw="$max_wait" '$1 == "null_noacct" { printf "%.3f%s ", $3 / 1e6, ($4 != "nan" && $4 > mw) ? "*" : "" }' "$results")"
+  # with/without within each round, as host/run.
+  acct_ratio=$(awk '$1 == "null_host" { h[$2] = $3 } $1 == "null_noacct" { n[$2] = $3 }
+      END { for (k in h) if (h[k] > 0 && n[k] > 0) printf "%.3f\n", h[k] / n[k] }' "$results" | median)
+  printf '  %-14s %s (per round: %s)\n' acct/noacct "$acct_ratio" \
+    "$(awk '$1 == "null_host" { h[$2] = $3 } $1 == "null_noacct" { n[$2] = $3 }
+        END { for (k = 1; k <= 99; ++k) if (h[k] > 0 && n[k] > 0) printf "%.3f ", h[k] / n[k] }' "$results")"
+fi
 if has idle_cpu; then
   printf '  %-14s %6s%% of a core (schedstat %s%%)\n' idle_cpu "$(col bed 3 | median)" "$(col bed 4 | median)"
 fi
 if has wake_latency; then
-  printf '  %-14s %6s us (idle RTT %s us, back-to-back %s us); kernel path %s us (%s, %s)\n' wake_latency \
-    "$(col bed 6 | median)" "$(col bed 7 | median)" "$(col bed 8 | median)" \
-    "$(col bed 9 | median)" "$(col bed 10 | median)" "$(col bed 11 | median)"
-  printf '  %-14s uplane %s us, kernel %s us (busy RTT, adaptive ping: uplane %s us, kernel %s us)\n' idle-busy \
-    "$(awk '$1 == "bed" && $7 != "nan" && $12 != "nan" { print $7 - $12 }' "$results" | median)" \
-    "$(awk '$1 == "bed" && $10 != "nan" && $13 != "nan" { print $10 - $13 }' "$results" | median)" \
-    "$(col bed 12 | median)" "$(col bed 13 | median)"
+  printf '  %-14s %6s us (idle RTT %s us, with --busy-poll %s us; median of the rounds'"'"' differences)\n' \
+    wake_latency "$(col bed 6 | median)" "$(col bed 7 | median)" "$(col bed 9 | median)"
+  printf '  %-14s uplane %s us, kernel %s us;  10 ms apart: uplane %s us, kernel %s us;  busy (ping -A): uplane %s us, kernel %s us\n' \
+    idle-RTT "$(col bed 7 | median)" "$(col bed 10 | median)" "$(col bed 8 | median)" \
+    "$(col bed 11 | median)" "$(col bed 12 | median)" "$(col bed 13 | median)"
+  printf '  %-14s %6s us (a thread asleep in ppoll, woken from the other CPU: after 1.2 s minus after 10 ms)\n' \
+    thread_wake "$(col bed 14 | median)"
 fi
 echo
 if has host_overhead; then
@@ -409,13 +489,25 @@ if has host_overhead; then
       printf "host_overhead: tenancy costs %.1f%% of uplane run'"'"'s rate on null ports: ABOVE the issue'"'"'s 5%% (this bound also holds the demux, the tenant rings, the mux and the egress checks, not only the accounting)\n", (1 - r) * 100
   }'
 fi
+if has accounting; then
+  # The ratio is the median of the per-round ratios; the rates are the medians over rounds.
+  awk -v u="$acct" -v p="$noacct" -v r="$acct_ratio" 'BEGIN {
+    printf "RESULT accounting uplane=%s no_accounting=%s ratio=%s unit=Mpps\n",
+      u == "nan" ? u : sprintf("%.3f", u / 1e6), p == "nan" ? p : sprintf("%.3f", p / 1e6), r == "" ? "nan" : r
+    if (r == "" || r == "nan") print "accounting: no comparison (a side failed)"
+    else printf "accounting: per-tenant bytes and cycles cost %.1f%% of the host'"'"'s rate on null ports (the issue: at most 5%%): %s\n", (1 - r) * 100, (1 - r <= 0.05) ? "met" : "NOT met"
+  }'
+fi
 if has idle_cpu; then
   awk -v u="$(col bed 3 | median)" 'BEGIN {
     printf "RESULT idle_cpu uplane=%s target=2 ratio=%s unit=%%\n", u, u == "nan" ? u : sprintf("%.2f", u / 2) }'
 fi
 if has wake_latency; then
-  awk -v u="$(col bed 6 | median)" -v ui="$(col bed 7 | median)" -v ki="$(col bed 10 | median)" 'BEGIN {
+  awk -v u="$(col bed 6 | median)" -v ui="$(col bed 7 | median)" -v ki="$(col bed 10 | median)" \
+    -v si="$(col bed 9 | median)" 'BEGIN {
     printf "RESULT wake_latency uplane=%s target=50 ratio=%s unit=us\n", u, u == "nan" ? u : sprintf("%.2f", u / 50)
+    printf "RESULT idle_rtt_vs_busy_poll uplane=%s busy_poll=%s ratio=%s unit=us\n", ui, si,
+      (ui == "nan" || si == "nan" || ui <= 0) ? "nan" : sprintf("%.2f", si / ui)
     printf "RESULT idle_rtt_vs_kernel uplane=%s kernel=%s ratio=%s unit=us\n", ui, ki,
       (ui == "nan" || ki == "nan" || ui <= 0) ? "nan" : sprintf("%.2f", ki / ui) }'
 fi

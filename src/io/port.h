@@ -63,20 +63,20 @@ struct PortCounters {
 };
 
 struct PortConfig {
-  std::string device;            // interface name; a Region name for kShm
-  std::uint32_t queue = 0;       // device queue (AF_XDP, AF_PACKET fanout group member)
+  std::string device;              // interface name; a Region name for kShm
+  std::uint32_t queue = 0;         // device queue (AF_XDP, AF_PACKET fanout group member)
   std::uint32_t ring_size = 2048;  // descriptors per ring, a power of two
   bool promiscuous = false;
-  bool rx = true;                // open the receive side
-  bool tx = true;                // open the transmit side
+  bool rx = true;  // open the receive side
+  bool tx = true;  // open the transmit side
   // Method-specific knobs; a driver ignores those that are not its own.
-  bool xdp_zero_copy = false;    // require zero-copy (error if the driver lacks it)
-  bool xdp_copy = false;         // force copy mode
-  bool xdp_skb_mode = false;     // attach the XDP program in generic (skb) mode
-  bool xdp_native_mode = false;  // require the driver's own XDP (an error without it)
+  bool xdp_zero_copy = false;       // require zero-copy (error if the driver lacks it)
+  bool xdp_copy = false;            // force copy mode
+  bool xdp_skb_mode = false;        // attach the XDP program in generic (skb) mode
+  bool xdp_native_mode = false;     // require the driver's own XDP (an error without it)
   std::uint32_t packet_fanout = 0;  // AF_PACKET fanout group id + 1; 0 = none
-  bool tap_multi_queue = false;  // TAP: IFF_MULTI_QUEUE (implied by queue > 0); every queue
-                                 // of a multi-queue tap, queue 0 too, must be opened with it
+  bool tap_multi_queue = false;     // TAP: IFF_MULTI_QUEUE (implied by queue > 0); every queue
+                                    // of a multi-queue tap, queue 0 too, must be opened with it
   std::uint32_t null_frame_length = 60;  // kNull's received frame size
 };
 
@@ -101,6 +101,12 @@ class Port {
   virtual int wait_fd() const noexcept { return -1; }
 
   PortCounters counters() const noexcept;
+  // Bytes sent so far, as the owning thread counts them: the difference around a tx_burst
+  // is what that burst sent (the host charges a tenant with it, no second pass over the
+  // frames).
+  std::uint64_t tx_bytes_sent() const noexcept {
+    return c_.tx_bytes.load(std::memory_order_relaxed);
+  }
   // The caller dropped n packets that tx_burst left it (e.g. a full ring): counted here so
   // the port's counters add up.
   void count_tx_dropped(std::uint64_t n) noexcept { add(c_.tx_dropped, n); }

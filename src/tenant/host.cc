@@ -136,9 +136,10 @@ struct Rule {
   TenantSlot* slot = nullptr;
   IngressRing* ring = nullptr;
   bool has_input = false;  // its graph reads this ring
+  bool accounting = true;  // count its bytes (HostOptions::accounting)
   std::vector<std::uint16_t> vlans;
-  std::vector<Mac> macs;
-  Batch staged;  // this burst's frames for it; empty between bursts
+  std::vector<std::uint64_t> macs;  // mac_key()s
+  Batch staged;                     // this burst's frames for it; empty between bursts
 };
 struct PortDemux {
   HostPort* port = nullptr;
@@ -156,6 +157,7 @@ struct TenantRun {
   graph::Router* router = nullptr;
   Limits limits;
   std::uint32_t passes = 1;  // graph passes per worker pass while it has work: its weight
+  bool timed = true;         // reads the cycle counter around its passes (accounting, share)
 };
 struct Plan {
   std::vector<PortDemux> ports;
@@ -237,8 +239,9 @@ inline bool vlan_ok(const Rule& r, std::uint16_t vid) noexcept {
 
 inline bool mac_ok(const Rule& r, const std::uint8_t* dst) noexcept {
   if (r.macs.empty()) return true;
-  for (const Mac& m : r.macs)
-    if (std::equal(m.begin(), m.end(), dst)) return true;
+  const std::uint64_t k = mac_key(dst);
+  for (std::uint64_t m : r.macs)
+    if (m == k) return true;
   return false;
 }
 
@@ -310,10 +313,14 @@ void classify(PortDemux& pd, Batch& b, mem::PacketPool& pool) noexcept {
     std::uint32_t took = 0;
     if (r.has_input) {
       took = r.ring->enqueue_burst(r.staged.data(), r.staged.size());
-      std::uint64_t bytes = 0;
-      for (std::uint32_t i = 0; i < took; ++i) bytes += r.staged[i]->length();
       c.rx_packets.add(took);
-      c.rx_bytes.add(bytes);
+      if (r.accounting) {
+        // The ring's reader is this worker's tenant graph, not yet run: the frames are
+        // still ours to read.
+        std::uint64_t bytes = 0;
+        for (std::uint32_t i = 0; i < took; ++i) bytes += r.staged[i]->length();
+        c.rx_bytes.add(bytes);
+      }
     }
     const std::uint32_t left = r.staged.size() - took;
     if (left != 0) {
@@ -404,48 +411,56 @@ Sleeper sleeper_of(const HostWorker& w) {
 }
 
 // How long an idle worker sleeps on its descriptors without looking: kShortSleepNs for 64
-// idle passes, then kLongSleepNs. A look is what sends a frame that a full transmit ring
-// left in a tenant's ToDevice (the worker sleeps on its ports' receive side only).
+// sleeps, then kLongSleepNs. A look is what sends a frame that a full transmit ring left in
+// a tenant's ToDevice (the worker sleeps on its ports' receive side only).
 constexpr std::uint64_t kShortSleepNs = 10'000'000;
 constexpr std::uint64_t kLongSleepNs = 100'000'000;
+// After its last work a worker spins for kSpinNs and yields until kYieldNs before it
+// sleeps: what a packet's answer takes to come back through the host (a ping's reply is
+// tens of µs behind its request) then finds it awake, and only a packet after a pause pays
+// for waking a sleeping thread (on a VM, an idle vCPU: 40-250 µs here).
+constexpr std::uint64_t kSpinNs = 100'000;
+constexpr std::uint64_t kYieldNs = 400'000;
 
-// After `idle` passes without work: spin (cpu_relax) for 64, yield for 64 more, then sleep
-// 20 us, doubling every 16 idle passes up to 1 ms, and from the 256th idle pass on for
-// kShortSleepNs, then kLongSleepNs (1 ms while a tenant waits for its budget) — never past
-// the earliest timer of its graphs. It sleeps in ppoll on its wake eventfd and its ports'
-// wait_fds when every port has one (a frame or a change wakes it at once); else it naps
-// (nanosleep), at most 1 ms.
-void backoff(std::uint32_t idle, Sleeper& sl, const Plan& plan, bool throttled) noexcept {
-  if (idle < 64) {
+// An idle worker's backoff: `idle_ns` since its last work, `sleeps` sleeps since then.
+// Spin (cpu_relax) and yield as above, then sleep 20 us, doubling every 16 sleeps up to
+// 1 ms, and from the 128th sleep on for kShortSleepNs, then kLongSleepNs (1 ms while a
+// tenant waits for its budget) — never past the earliest timer of its graphs. It sleeps in
+// ppoll on its wake eventfd and its ports' wait_fds when every port has one (a frame or a
+// change wakes it at once); else it naps (nanosleep), at most 1 ms. True when it slept.
+bool backoff(std::uint64_t idle_ns, std::uint32_t sleeps, Sleeper& sl, const Plan& plan,
+             bool throttled) noexcept {
+  if (idle_ns < kSpinNs) {
     cpu_relax();
-    return;
+    return false;
   }
-  if (idle < 128) {
+  if (idle_ns < kYieldNs) {
     sched_yield();
-    return;
+    return false;
   }
   std::uint64_t next_timer = UINT64_MAX;
   for (const TenantRun& t : plan.tenants)
     next_timer = std::min(next_timer, t.router->worker(0).next_timer_ns());
-  const std::uint32_t step = std::min<std::uint32_t>((idle - 128) / 16, 6);
+  const std::uint32_t step = std::min<std::uint32_t>(sleeps / 16, 6);
   std::uint64_t sleep_ns = std::min<std::uint64_t>(20'000ull << step, 1'000'000);
-  if (idle >= 256 && sl.all && !throttled) sleep_ns = idle < 320 ? kShortSleepNs : kLongSleepNs;
+  if (sleeps >= 128 && sl.all && !throttled) sleep_ns = sleeps < 192 ? kShortSleepNs : kLongSleepNs;
   if (next_timer != UINT64_MAX) {
     const std::uint64_t now = now_ns();
-    if (next_timer <= now) return;
+    if (next_timer <= now) return false;
     sleep_ns = std::min(sleep_ns, next_timer - now);
   }
   timespec ts{static_cast<time_t>(sleep_ns / 1'000'000'000),
               static_cast<long>(sleep_ns % 1'000'000'000)};
   if (!sl.all) {
     nanosleep(&ts, nullptr);
-    return;
+    return true;
   }
   for (pollfd& p : sl.fds) p.revents = 0;
   if (ppoll(sl.fds.data(), sl.fds.size(), &ts, nullptr) > 0 && (sl.fds[0].revents & POLLIN)) {
     std::uint64_t v = 0;
     (void)!::read(sl.fds[0].fd, &v, sizeof v);  // the mailbox or stop() woke us
   }
+  return true;
 }
 
 // One tenant's share of a worker pass: its graph, `passes` times while it has work and
@@ -475,9 +490,9 @@ inline bool serve_tenant(TenantRun& t, bool draining, std::uint64_t now, bool& t
   bool worked = false;
   const std::uint32_t passes = draining ? 1 : t.passes;
   for (std::uint32_t i = 0; i < passes; ++i) {
-    const std::uint64_t c0 = cycles_now();
+    const std::uint64_t c0 = t.timed ? cycles_now() : 0;
     const bool did = t.router->worker(0).run_once(draining);
-    const std::uint64_t spent = cycles_now() - c0;
+    const std::uint64_t spent = t.timed ? cycles_now() - c0 : 0;
     if (did) {
       c.cycles.add(spent);
       worked = true;
@@ -495,9 +510,11 @@ inline bool serve_tenant(TenantRun& t, bool draining, std::uint64_t now, bool& t
 }
 
 void worker_loop(HostWorker& w, const std::atomic<Phase>& phase, mem::PacketPool& pool,
-                 std::uint64_t drain_timeout_ms) noexcept {
-  std::uint32_t idle = 0, quiet = 0;
+                 std::uint64_t drain_timeout_ms, bool busy_poll) noexcept {
+  std::uint32_t sleeps = 0, quiet = 0;
   std::uint64_t drain_deadline = 0;
+  std::uint64_t last_work = cycles_now();
+  const double ns_per_cycle = 1e9 / cycles_per_second();
   Sleeper sleeper = sleeper_of(w);
   for (;;) {
     // Acquire: pairs with the release store of kDraining in Host::stop.
@@ -533,12 +550,14 @@ void worker_loop(HostWorker& w, const std::atomic<Phase>& phase, mem::PacketPool
       }
     }
     if (worked) {
-      idle = 0;
-    } else if (draining) {
+      last_work = now;
+      sleeps = 0;
+    } else if (draining || busy_poll) {
       cpu_relax();
     } else {
-      backoff(idle, sleeper, plan, throttled);
-      if (idle < 1'000'000) ++idle;
+      const auto idle_ns =
+          static_cast<std::uint64_t>(static_cast<double>(now - last_work) * ns_per_cycle);
+      if (backoff(idle_ns, sleeps, sleeper, plan, throttled) && sleeps < 1'000'000) ++sleeps;
     }
   }
   pool.flush_thread_cache();
@@ -723,7 +742,9 @@ Result<std::unique_ptr<Graph>> Host::State::build_graph(const TenantSlot& slot,
   ctx.tenant_id = slot.id;
   ctx.counters = const_cast<TenantCounters*>(&slot.counters);
   ctx.vlans = t.selector.vlans;
-  ctx.macs = t.selector.macs;
+  ctx.macs = mac_keys(t.selector.macs);
+  ctx.accounting = opt.accounting;
+  ctx.count_bits = t.budget.bps != 0;
   for (const auto& p : ports) {
     PortBinding b;
     b.name = p->spec.name;
@@ -755,6 +776,7 @@ std::unique_ptr<Plan> Host::State::make_plan(int w, const std::vector<TenantSlot
     run.router = g->router.get();
     run.limits = limits_of(b);
     run.passes = std::clamp<std::uint32_t>(b.weight, 1, kMaxWeight);
+    run.timed = opt.accounting || run.limits.share > 0;
     plan->tenants.push_back(run);
   }
   for (HostPort* hp : workers[static_cast<std::size_t>(w)]->ports) {
@@ -770,7 +792,8 @@ std::unique_ptr<Plan> Host::State::make_plan(int w, const std::vector<TenantSlot
       r.ring = ring;
       r.has_input = g->ctx->ports[hp->index].reading;
       r.vlans = ts.selector.vlans;
-      r.macs = ts.selector.macs;
+      r.macs = mac_keys(ts.selector.macs);
+      r.accounting = opt.accounting;
       if (!spec.default_tenant.empty() && ts.name == spec.default_tenant)
         pd.default_rule = static_cast<int>(pd.rules.size());
       pd.rules.push_back(std::move(r));
@@ -981,7 +1004,7 @@ Status Host::start() {
           UPLANE_LOG(kWarn, "host worker {}: not pinned to CPU {}: {}", w->index, w->cpu,
                      pinned.message());
       }
-      worker_loop(*w, st->phase, *st->pool, st->opt.drain_timeout_ms);
+      worker_loop(*w, st->phase, *st->pool, st->opt.drain_timeout_ms, st->opt.busy_poll);
     });
   }
   return {};

@@ -113,6 +113,13 @@ struct HostOptions {
   std::uint32_t ingress_ring = 1024;      // each tenant's ring per port, a power of two
   std::uint64_t ack_timeout_ms = 2000;    // how long a change waits for the worker
   std::uint64_t drain_timeout_ms = 2000;  // stop(): give up draining after this long
+  // Per-tenant bytes and cycles (TSC around each graph pass); off, they read 0 (packets and
+  // drops are always counted, one add per batch; budgets keep what they need). Off is for
+  // measuring what they cost (bench/tenant/run.sh, case accounting).
+  bool accounting = true;
+  // Workers never sleep or yield when idle: they spin, one core each, as DPDK's do (no
+  // wake-up latency, a whole core always). Off: adaptive polling (see host.cc, backoff).
+  bool busy_poll = false;
 };
 
 class Host {

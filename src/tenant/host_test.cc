@@ -256,6 +256,38 @@ TEST(Host, TenantsBySelectorSeeOnlyTheirOwnFrames) {
   EXPECT_TRUE((*host)->check_frames().is_ok()) << (*host)->check_frames().message();
 }
 
+// HostOptions::accounting off (uplane host --no-accounting): packets and drops are still
+// counted, bytes and cycles are not. With busy_poll the worker never sleeps; it forwards the
+// same.
+TEST(Host, WithoutAccountingPacketsAreCountedButNotBytesOrCycles) {
+  std::string dev;
+  HostSpec spec = one_port_host(&dev);
+  spec.tenants.push_back(tenant("blue", kEcho, {"p0"}, {10}));
+  HostOptions opt;
+  opt.accounting = false;
+  opt.busy_poll = true;
+  auto host = Host::create(spec, opt);
+  ASSERT_TRUE(host.is_ok()) << host.status().message();
+  Peer peer = Peer::open(dev);
+  ASSERT_TRUE((*host)->start().is_ok());
+  std::vector<Bytes> in;
+  for (std::uint32_t i = 0; i < 9; ++i) in.push_back(frame(kOtherMac, kPeerMac, 10, i));
+  for (std::uint32_t i = 0; i < 2; ++i) in.push_back(frame(kOtherMac, kPeerMac, 99, 20 + i));
+  peer.send(in);
+  EXPECT_EQ(peer.receive(9).size(), 9u);
+  const auto st = (*host)->stats();
+  ASSERT_EQ(st.size(), 1u);
+  EXPECT_EQ(st[0].rx_packets, 9u);
+  EXPECT_EQ(st[0].tx_packets, 9u);
+  EXPECT_EQ(st[0].rx_bytes, 0u);
+  EXPECT_EQ(st[0].tx_bytes, 0u);
+  EXPECT_EQ(st[0].cycles, 0u);
+  EXPECT_EQ(count_of(**host, "blue/c.count"), 9u);
+  EXPECT_EQ((*host)->host_stats().unmatched, 2u);
+  (*host)->stop();
+  EXPECT_TRUE((*host)->check_frames().is_ok());
+}
+
 TEST(Host, UnmatchedTrafficGoesToTheDefaultTenant) {
   std::string dev;
   HostSpec spec = one_port_host(&dev);

@@ -38,9 +38,8 @@ TenantDrop TenantContext::check_egress(const PortBinding& b, const mem::Packet& 
     if (std::find(vlans.begin(), vlans.end(), vid) == vlans.end()) return TenantDrop::kEgressVlan;
   }
   if (!macs.empty()) {
-    bool ok = false;
-    for (const Mac& m : macs) ok |= std::equal(m.begin(), m.end(), d + 6);
-    if (!ok) return TenantDrop::kEgressMac;
+    const std::uint64_t src = mac_key(d + 6);
+    if (std::find(macs.begin(), macs.end(), src) == macs.end()) return TenantDrop::kEgressMac;
   }
   return TenantDrop::kCount;
 }
@@ -126,6 +125,7 @@ class TenantFromDevice final : public graph::Element {
                         "a second FromDevice({}) in tenant '{}': one per port", dev, ctx->tenant);
     binding_->reading = true;
     counters_ = ctx->counters;
+    count_bits_ = ctx->count_bits;
     return {};
   }
 
@@ -149,10 +149,12 @@ class TenantFromDevice final : public graph::Element {
     const std::uint32_t got = binding_->ring->dequeue_burst(b.data(), burst_);
     if (got == 0) return false;
     b.set_size(got);
-    std::uint64_t bytes = 0;
-    for (mem::Packet* p : b.packets()) bytes += p->length();
     counters_->taken_packets += got;
-    counters_->taken_bytes += bytes;
+    if (count_bits_) {
+      std::uint64_t bytes = 0;
+      for (mem::Packet* p : b.packets()) bytes += p->length();
+      counters_->taken_bytes += bytes;
+    }
     if (force_ip_) {
       graph::Batch keep, bad;
       for (mem::Packet* p : b.packets()) (void)(io::mark_ether_ip(*p) ? keep : bad).push_back(p);
@@ -167,6 +169,7 @@ class TenantFromDevice final : public graph::Element {
  private:
   PortBinding* binding_ = nullptr;
   TenantCounters* counters_ = nullptr;
+  bool count_bits_ = false;
   std::uint32_t burst_ = graph::Batch::kMax;
   bool force_ip_ = false;
   bool active_ = true;
@@ -276,16 +279,15 @@ class TenantToDevice final : public graph::Element {
     b.set_size(kept);
   }
 
-  // Hands the front of b to the port; counts what it took.
+  // Hands the front of b to the port; counts what it took. The bytes are the port's own
+  // count's growth over the call (the port and this graph share one thread).
   std::uint32_t send(graph::Batch& b) noexcept {
-    std::uint32_t len[graph::Batch::kMax];
-    for (std::uint32_t i = 0; i < b.size(); ++i) len[i] = b[i]->length();
-    const std::uint32_t sent = binding_->port->tx_burst(b);
+    io::Port& port = *binding_->port;
+    const std::uint64_t bytes0 = port.tx_bytes_sent();
+    const std::uint32_t sent = port.tx_burst(b);
     if (sent != 0) {
-      std::uint64_t bytes = 0;
-      for (std::uint32_t i = 0; i < sent; ++i) bytes += len[i];
       ctx_->counters->tx_packets.add(sent);
-      ctx_->counters->tx_bytes.add(bytes);
+      if (ctx_->accounting) ctx_->counters->tx_bytes.add(port.tx_bytes_sent() - bytes0);
       count_.add(sent);
     }
     return sent;

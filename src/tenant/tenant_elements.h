@@ -52,7 +52,8 @@ struct TenantCounters {
   graph::Counter64 throttled_cycles, throttled_passes;  // withheld for its budget
   std::array<graph::Counter64, kTenantDropCount> drops;
   // What its FromDevices took from its ingress rings since the worker last looked (the
-  // worker debits its budget with them and zeroes them). Its worker's alone.
+  // worker debits its budget with them and zeroes them; bytes only under a bps budget).
+  // Its worker's alone.
   std::uint64_t taken_packets = 0;
   std::uint64_t taken_bytes = 0;
   void drop(TenantDrop r, std::uint64_t n = 1) noexcept {
@@ -77,7 +78,9 @@ class TenantContext final : public graph::HostContext {
   TenantCounters* counters = nullptr;
   std::vector<PortBinding> ports;    // every host port, in host order
   std::vector<std::uint16_t> vlans;  // egress: allowed VLAN IDs (empty: any)
-  std::vector<Mac> macs;             // egress: allowed source MACs (empty: any)
+  std::vector<std::uint64_t> macs;   // egress: allowed source MACs, mac_key()s (empty: any)
+  bool accounting = true;            // count bytes (HostOptions::accounting)
+  bool count_bits = false;           // a bps budget: TenantFromDevice sums what it takes
 
   PortBinding* find(std::string_view name) noexcept;
   // Names of the host's ports, for messages: "p0, p1".

@@ -5,9 +5,9 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdint>
-#include <map>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -26,6 +26,8 @@ struct HostOptions {
   std::string file;
   bool check = false;
   double rates = 0;
+  bool no_accounting = false;
+  bool busy_poll = false;
 };
 
 std::string count(std::size_t n, const char* noun) {
@@ -70,14 +72,17 @@ class TenantRates {
 
 // Runs a checked host until SIGINT or SIGTERM; the exit status. The signals are blocked
 // before any thread starts (workers, the control server inherit the mask) and taken here.
-int run_host(const tenant::HostSpec& spec, double rates) {
+int run_host(const tenant::HostSpec& spec, const HostOptions& opts) {
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  auto host = tenant::Host::create(spec);
+  tenant::HostOptions ho;
+  ho.accounting = !opts.no_accounting;
+  ho.busy_poll = opts.busy_poll;
+  auto host = tenant::Host::create(spec, ho);
   if (!host.is_ok()) {
     std::fprintf(stderr, "uplane host: %s\n", host.status().message().c_str());
     return 1;
@@ -100,6 +105,7 @@ int run_host(const tenant::HostSpec& spec, double rates) {
   }
   UPLANE_LOG(kInfo, "host {}: {} tenants running; SIGINT stops", spec.file, spec.tenants.size());
   TenantRates printer(**host);
+  const double rates = opts.rates;
   const long step_ms = rates > 0 ? static_cast<long>(rates * 1000) : 1000;
   for (;;) {
     const timespec wait{step_ms / 1000, (step_ms % 1000) * 1'000'000};
@@ -144,7 +150,7 @@ int host_main(const CLI::App& app, const HostOptions& opts) {
                 count(spec->tenants.size(), "tenant").c_str());
     return 0;
   }
-  return run_host(*spec, opts.rates);
+  return run_host(*spec, opts);
 }
 
 }  // namespace
@@ -159,6 +165,11 @@ void add_host_command(CLI::App& app) {
                    "While running, print each tenant's packet rates every SEC seconds")
       ->check(CLI::Range(0.1, 3600.0))
       ->type_name("SEC");
+  host->add_flag("--no-accounting", opts->no_accounting,
+                 "Do not count tenants' bytes and cycles (they read 0; packets and drops are "
+                 "still counted): for measuring what accounting costs");
+  host->add_flag("--busy-poll", opts->busy_poll,
+                 "Workers spin when idle (a core each, always) instead of backing off to sleep");
   host->add_option("HOST", opts->file, "Host configuration (TOML)")->required();
   host->callback([&app, opts] { throw CLI::RuntimeError(host_main(app, *opts)); });
 }

@@ -11,7 +11,7 @@
 namespace uplane::control {
 namespace {
 
-constexpr std::string_view kHostHandlers[] = {"tenants", "stats", "unmatched",
+constexpr std::string_view kHostHandlers[] = {"tenants", "stats",   "unmatched",
                                               "ports",   "version", "list"};
 
 bool host_handler(std::string_view h) {
@@ -95,9 +95,9 @@ std::string HostControl::stats_text() const {
   for (const tenant::TenantStats& t : host_.stats()) {
     out += fmt::format(
         "name={} worker={} rx_packets={} rx_bytes={} tx_packets={} tx_bytes={} drops={} "
-        "cycles={} cycles_per_packet={} replacements={}",
+        "cycles={} cycles_per_packet={} replacements={} frames={}",
         t.name, t.worker, t.rx_packets, t.rx_bytes, t.tx_packets, t.tx_bytes, t.total_drops(),
-        t.cycles, t.cycles_per_packet, t.replacements);
+        t.cycles, t.cycles_per_packet, t.replacements, t.frames);
     for (std::size_t r = 0; r < tenant::kTenantDropCount; ++r) {
       if (t.drops[r] == 0) continue;
       out += fmt::format(" drop_{}={}",

@@ -106,6 +106,7 @@ class alignas(64) Packet {
     frame_index_ = index;
     pool_id_ = pool;
     frame_shift_ = shift;
+    tenant_ = 0;  // a copy is not charged to the original's owner (PacketPool::charge)
     // The headroom too: a Click clone shares the original's buffer, so what a later push
     // (Unstrip) uncovers on a copy must be the original's bytes, not the frame's old ones.
     const std::uint32_t head = src.headroom();
@@ -120,8 +121,9 @@ class alignas(64) Packet {
   // --- metadata and Click-style annotations ---
   std::uint16_t input_port() const noexcept { return input_port_; }
   void set_input_port(std::uint16_t p) noexcept { input_port_ = p; }
-  std::uint16_t tenant() const noexcept { return tenant_; }
-  void set_tenant(std::uint16_t t) noexcept { tenant_ = t; }
+  // The owner this frame is charged to (PacketPool::charge: a tenant's frames budget), or
+  // 0. Only the pool sets it; it survives reset() and is cleared when the frame comes back.
+  std::uint16_t charged_to() const noexcept { return tenant_; }
   // Arrival time in nanoseconds since the Unix epoch (CLOCK_REALTIME, as pcap records
   // it); 0 when unknown.
   std::uint64_t timestamp_ns() const noexcept { return timestamp_ns_; }
@@ -166,7 +168,6 @@ class alignas(64) Packet {
     data_off_ = static_cast<std::uint16_t>(sizeof(Packet) + headroom_bytes);
     length_ = 0;
     input_port_ = kNoPort;
-    tenant_ = 0;
     timestamp_ns_ = 0;
     dst_ip_anno_ = 0;
     flow_hash_ = 0;
@@ -199,7 +200,7 @@ class alignas(64) Packet {
   std::uint8_t frame_shift_;  // frame size = 1 << frame_shift_
   PacketType packet_type_;
   std::uint16_t input_port_;
-  std::uint16_t tenant_;
+  std::uint16_t tenant_;  // charged_to()
   std::uint64_t timestamp_ns_;
   std::uint32_t dst_ip_anno_;
   std::uint32_t flow_hash_;

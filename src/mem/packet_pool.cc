@@ -134,6 +134,7 @@ Result<std::unique_ptr<PacketPool>> PacketPool::create(const PoolConfig& cfg) {
       p->pool_id_ = pool->id_;
       p->frame_shift_ = static_cast<std::uint8_t>(shift);
       p->reset(cfg.headroom);
+      p->tenant_ = 0;  // charged to no one
       batch[k] = i + k;
     }
     (void)pool->ring_->enqueue_bulk(batch, n);  // cannot fail: the ring holds every frame
@@ -293,6 +294,43 @@ bool PacketPool::get_slow(Packet** out, std::uint32_t n) noexcept {
   copy_frames(out, c->objs + c->len, n);
   bump(c->gets, n);
   return true;
+}
+
+void PacketPool::enable_charges() {
+  if (charges_.load(std::memory_order_acquire) != nullptr) return;
+  charge_table_ = std::make_unique<std::atomic<std::int64_t>[]>(65536);
+  for (std::size_t i = 0; i < 65536; ++i) charge_table_[i].store(0, std::memory_order_relaxed);
+  // Release: a thread that sees the table sees it zeroed. No frame is marked before this,
+  // so no put can miss a charge made after it.
+  charges_.store(charge_table_.get(), std::memory_order_release);
+}
+
+void PacketPool::charge(Packet* const* pkts, std::uint32_t n, std::uint16_t owner) noexcept {
+  auto* t = charges_.load(std::memory_order_relaxed);
+  if (t == nullptr || owner == 0 || n == 0) return;
+  for (std::uint32_t i = 0; i < n; ++i) pkts[i]->tenant_ = owner;
+  t[owner].fetch_add(n, std::memory_order_relaxed);
+}
+
+void PacketPool::uncharge(std::atomic<std::int64_t>* t, Packet* const* pkts,
+                          std::uint32_t n) noexcept {
+  // One atomic per run of frames of the same owner (a batch is usually one tenant's).
+  std::uint16_t owner = 0;
+  std::int64_t run = 0;
+  for (std::uint32_t i = 0; i < n; ++i) {
+    Packet* p = pkts[i];
+    if (!owns(p)) continue;  // refused below (bad_puts); its metadata is not ours to read
+    const std::uint16_t o = p->tenant_;
+    if (o == 0) continue;
+    p->tenant_ = 0;
+    if (o != owner) {
+      if (run != 0) t[owner].fetch_sub(run, std::memory_order_relaxed);
+      owner = o;
+      run = 0;
+    }
+    ++run;
+  }
+  if (run != 0) t[owner].fetch_sub(run, std::memory_order_relaxed);
 }
 
 void PacketPool::put_slow(Packet* const* pkts, std::uint32_t n) noexcept {

@@ -127,6 +127,21 @@ class PacketPool {
   // Moves the calling thread's cached frames back to the shared ring.
   void flush_thread_cache() noexcept;
 
+  // --- charges: frames counted against an owner (a tenant's frames budget) ---
+  // A charged frame carries its owner in Packet::charged_to() (1..65535) and counts against it
+  // until it comes back to this pool, when the count drops and the mark is cleared. Copies
+  // (Packet::copy_from) are not charged. Off until enable_charges(); from then on every put
+  // looks at each frame's owner, so a pool whose frames nobody charges never pays for it.
+  // Counts are atomic: frames may come back on any thread.
+  void enable_charges();  // idempotent; from one thread, before the first charge()
+  // Marks the n frames as `owner`'s and adds them to its count; enable_charges() first.
+  void charge(Packet* const* pkts, std::uint32_t n, std::uint16_t owner) noexcept;
+  // The frames charged to `owner` and not yet back (0 when charges are off).
+  std::int64_t charged(std::uint16_t owner) const noexcept {
+    const auto* t = charges_.load(std::memory_order_acquire);
+    return t == nullptr ? 0 : t[owner].load(std::memory_order_relaxed);
+  }
+
   // Frames neither in the free ring nor in any of this process's caches, in index order.
   // Only meaningful while no thread gets or puts.
   std::vector<std::uint32_t> frames_outstanding() const;
@@ -188,6 +203,8 @@ class PacketPool {
     const std::uint32_t slot = this_thread_slot();
     return UPLANE_LIKELY(slot < kMaxThreadSlots) ? &caches_[slot] : nullptr;
   }
+  // Drops the charges of the charged frames among pkts and clears their mark.
+  void uncharge(std::atomic<std::int64_t>* table, Packet* const* pkts, std::uint32_t n) noexcept;
   // Out of line: what get_bulk/put_bulk do when the thread cache cannot serve alone.
   bool get_slow(Packet** out, std::uint32_t n) noexcept;
   void put_slow(Packet* const* pkts, std::uint32_t n) noexcept;
@@ -217,6 +234,8 @@ class PacketPool {
   std::string name_;
   std::unique_ptr<Cache[]> caches_;
   SharedCounters direct_;
+  std::unique_ptr<std::atomic<std::int64_t>[]> charge_table_;  // 65536 owners
+  std::atomic<std::atomic<std::int64_t>*> charges_{nullptr};   // charge_table_ once enabled
 };
 
 // The fast paths: served by the thread cache alone, inline at the caller.
@@ -235,6 +254,8 @@ inline bool PacketPool::get_bulk(Packet** out, std::uint32_t n) noexcept {
 }
 
 inline void PacketPool::put_bulk(Packet* const* pkts, std::uint32_t n) noexcept {
+  if (auto* t = charges_.load(std::memory_order_relaxed); UPLANE_UNLIKELY(t != nullptr))
+    uncharge(t, pkts, n);
   Cache* c = cache_for_this_thread();
   if (UPLANE_LIKELY(c != nullptr && n <= cache_size_ && (!kCheckPuts || all_owned(pkts, n)))) {
     copy_frames(c->objs + c->len, pkts, n);

@@ -61,6 +61,47 @@ TEST(PacketPool, HandsOutEveryFrameOnceThenFailsCleanly) {
   EXPECT_EQ(pool->counters().puts, 256u);
 }
 
+// Charges (a tenant's frames budget): a charged frame counts against its owner until it
+// comes back by any put, whatever was done to it meanwhile; a copy is not charged.
+TEST(PacketPool, ChargedFramesCountAgainstTheirOwnerUntilTheyComeBack) {
+  auto pool = PacketPool::create(small(256)).value();
+  Packet* p[40];
+  ASSERT_TRUE(pool->alloc_bulk(p, 40));
+  pool->charge(p, 10, 7);  // off: nothing happens
+  EXPECT_EQ(p[0]->charged_to(), 0);
+  EXPECT_EQ(pool->charged(7), 0);
+  pool->enable_charges();
+  pool->enable_charges();  // idempotent
+  pool->charge(p, 10, 7);
+  pool->charge(p + 10, 5, 9);
+  EXPECT_EQ(pool->charged(7), 10);
+  EXPECT_EQ(pool->charged(9), 5);
+  EXPECT_EQ(p[3]->charged_to(), 7);
+  p[3]->reset(pool->headroom());  // an element reusing the frame keeps the charge
+  EXPECT_EQ(p[3]->charged_to(), 7);
+
+  Packet* copy = pool->alloc();
+  ASSERT_NE(copy, nullptr);
+  ASSERT_TRUE(copy->copy_from(*p[0]));
+  EXPECT_EQ(copy->charged_to(), 0);
+  pool->free(copy);
+  EXPECT_EQ(pool->charged(7), 10);
+
+  free_packet(p[0]);          // one at a time, by metadata
+  pool->put_bulk(p + 1, 12);  // a mix: 9 of owner 7, 3 of owner 9
+  EXPECT_EQ(pool->charged(7), 0);
+  EXPECT_EQ(pool->charged(9), 2);
+  pool->put_bulk(p + 13, 27);
+  EXPECT_EQ(pool->charged(9), 0);
+
+  // A frame handed out again starts uncharged.
+  Packet* q[40];
+  ASSERT_TRUE(pool->get_bulk(q, 40));
+  for (Packet* x : q) EXPECT_EQ(x->charged_to(), 0);
+  pool->put_bulk(q, 40);
+  EXPECT_TRUE(pool->check_no_leaks().is_ok()) << pool->check_no_leaks().message();
+}
+
 TEST(PacketPool, BulkGetIsAllOrNothingEvenAcrossCacheAndRing) {
   auto pool = PacketPool::create(small(64, 16)).value();
   std::vector<Packet*> held(60);

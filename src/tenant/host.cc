@@ -50,6 +50,8 @@ std::string_view tenant_drop_name(TenantDrop r) noexcept {
       return "tx_full";
     case TenantDrop::kOverBudget:
       return "over_budget";
+    case TenantDrop::kOverFrames:
+      return "over_frames";
     case TenantDrop::kCount:
       break;
   }
@@ -135,8 +137,9 @@ struct TenantSlot {
 struct Rule {
   TenantSlot* slot = nullptr;
   IngressRing* ring = nullptr;
-  bool has_input = false;  // its graph reads this ring
-  bool accounting = true;  // count its bytes (HostOptions::accounting)
+  bool has_input = false;    // its graph reads this ring
+  bool accounting = true;    // count its bytes (HostOptions::accounting)
+  std::uint32_t frames = 0;  // its `frames` budget: it may hold that many (0: no limit)
   std::vector<std::uint16_t> vlans;
   std::vector<std::uint64_t> macs;  // mac_key()s
   Batch staged;                     // this burst's frames for it; empty between bursts
@@ -247,12 +250,12 @@ inline bool mac_ok(const Rule& r, const std::uint8_t* dst) noexcept {
 
 inline void stage(Rule& r, Packet* p, std::uint16_t port) noexcept {
   p->set_input_port(port);
-  p->set_tenant(r.slot->id);
   (void)r.staged.push_back(p);  // at most one per frame of a burst: always fits
 }
 
 // One burst of one port: every frame to its tenant's staging batch, then each batch to its
-// tenant's ring.
+// tenant's ring. A tenant with a frames budget gets no more than it has room for; what it
+// gets is charged to it in the pool until it comes back (sent or freed).
 void classify(PortDemux& pd, Batch& b, mem::PacketPool& pool) noexcept {
   const std::uint16_t port = pd.port->index;
   Batch unmatched;
@@ -311,8 +314,16 @@ void classify(PortDemux& pd, Batch& b, mem::PacketPool& pool) noexcept {
     if (r.staged.empty()) continue;
     TenantCounters& c = r.slot->counters;
     std::uint32_t took = 0;
-    if (r.has_input) {
-      took = r.ring->enqueue_burst(r.staged.data(), r.staged.size());
+    // What its ring is offered: nothing when its graph does not read it, no more than its
+    // frames budget leaves room for.
+    std::uint32_t offer = r.has_input ? r.staged.size() : 0;
+    if (r.frames != 0 && offer != 0) {
+      const std::int64_t room = std::int64_t{r.frames} - pool.charged(r.slot->id);
+      if (room < offer) offer = room > 0 ? static_cast<std::uint32_t>(room) : 0;
+      pool.charge(r.staged.data(), offer, r.slot->id);
+    }
+    if (offer != 0) {
+      took = r.ring->enqueue_burst(r.staged.data(), offer);
       c.rx_packets.add(took);
       if (r.accounting) {
         // The ring's reader is this worker's tenant graph, not yet run: the frames are
@@ -324,10 +335,13 @@ void classify(PortDemux& pd, Batch& b, mem::PacketPool& pool) noexcept {
     }
     const std::uint32_t left = r.staged.size() - took;
     if (left != 0) {
-      c.drop(!r.has_input                ? TenantDrop::kNoInput
-             : r.slot->buckets.throttled ? TenantDrop::kOverBudget
-                                         : TenantDrop::kIngressFull,
-             left);
+      // What the ring refused of the offer was charged: freeing it gives the charge back.
+      if (took != offer)
+        c.drop(r.slot->buckets.throttled ? TenantDrop::kOverBudget : TenantDrop::kIngressFull,
+               offer - took);
+      if (offer != r.staged.size())
+        c.drop(r.has_input ? TenantDrop::kOverFrames : TenantDrop::kNoInput,
+               r.staged.size() - offer);
       for (std::uint32_t i = took; i < r.staged.size(); ++i) mem::free_packet(r.staged[i]);
     }
     r.staged.clear();
@@ -709,8 +723,6 @@ Status Host::State::check_spec(const TenantSpec& t, const TenantSlot* self, int*
   if (t.budget.weight > kMaxWeight)
     return make_error(Errc::kInvalidArgument, "{}: weight {} is above {}", who, t.budget.weight,
                       kMaxWeight);
-  if (t.budget.frames != 0)
-    UPLANE_LOG(kWarn, "{}: a frames budget is not enforced yet; its frames are unlimited", who);
   *worker_out = worker;
   return {};
 }
@@ -794,6 +806,7 @@ std::unique_ptr<Plan> Host::State::make_plan(int w, const std::vector<TenantSlot
       r.vlans = ts.selector.vlans;
       r.macs = mac_keys(ts.selector.macs);
       r.accounting = opt.accounting;
+      r.frames = ts.budget.frames;
       if (!spec.default_tenant.empty() && ts.name == spec.default_tenant)
         pd.default_rule = static_cast<int>(pd.rules.size());
       pd.rules.push_back(std::move(r));
@@ -824,6 +837,7 @@ Status Host::State::add(const TenantSpec& t) {
   auto g = build_graph(*slot, t);
   if (!g.is_ok()) return g.status();
   slot->graph = std::move(g).value();
+  if (t.budget.frames != 0) pool->enable_charges();  // before a plan charges a frame
   std::vector<TenantSlot*> slots = slots_of(worker, nullptr);
   slots.push_back(slot.get());
   std::unique_ptr<Plan> plan = make_plan(worker, slots, nullptr, nullptr, nullptr);
@@ -857,6 +871,7 @@ Status Host::State::replace(const TenantSpec& t) {
   auto built = build_graph(*slot, t);
   if (!built.is_ok()) return built.status();
   std::unique_ptr<Graph> g = std::move(built).value();
+  if (t.budget.frames != 0) pool->enable_charges();  // before a plan charges a frame
   std::unique_ptr<Plan> plan = make_plan(worker, slots_of(worker, nullptr), slot, g.get(), &t);
   HostWorker& hw = *workers[static_cast<std::size_t>(worker)];
   Plan* fresh = plan.get();
@@ -1082,6 +1097,7 @@ std::vector<TenantStats> Host::stats() const {
     st.cycles_per_packet = st.rx_packets == 0 ? 0 : st.cycles / st.rx_packets;
     st.replacements = c.replacements.get();
     st.throttled_passes = c.throttled_passes.get();
+    st.frames = t->spec.budget.frames != 0 ? s_->pool->charged(t->id) : 0;
     st.throttled_ns = static_cast<std::uint64_t>(static_cast<double>(c.throttled_cycles.get()) *
                                                  1e9 / cycles_per_second());
     v.push_back(std::move(st));

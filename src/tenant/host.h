@@ -72,6 +72,7 @@ enum class TenantDrop : std::uint8_t {
   kEgressRunt,   // sent something shorter than an Ethernet header
   kTxFull,       // the port's transmit ring stayed full (push ToDevice)
   kOverBudget,   // its ingress ring had no room while it was over budget (not served)
+  kOverFrames,   // it already held its `frames` budget's worth of the host's frames
   kCount
 };
 inline constexpr std::size_t kTenantDropCount = static_cast<std::size_t>(TenantDrop::kCount);
@@ -92,6 +93,7 @@ struct TenantStats {
   std::uint64_t replacements = 0;       // graphs swapped in since it was added
   std::uint64_t throttled_ns = 0;  // time it waited over budget, its graph not run (ended waits)
   std::uint64_t throttled_passes = 0;  // worker passes that skipped it for its budget
+  std::int64_t frames = 0;             // frames it holds now (counted only under a `frames` budget)
 
   std::uint64_t drop(TenantDrop r) const noexcept { return drops[static_cast<std::size_t>(r)]; }
   std::uint64_t total_drops() const noexcept;

@@ -288,6 +288,63 @@ TEST(Host, WithoutAccountingPacketsAreCountedButNotBytesOrCycles) {
   EXPECT_TRUE((*host)->check_frames().is_ok());
 }
 
+// A frames budget: a tenant that hoards frames (a Queue nothing pulls) gets its budget's
+// worth and no more; the rest is dropped as over_frames, counted against it alone; the
+// others go on; removing it gives every frame back.
+TEST(Host, AFramesBudgetCapsWhatATenantHolds) {
+  std::string dev;
+  HostSpec spec = one_port_host(&dev);
+  spec.tenants.push_back(tenant("blue", kEcho, {"p0"}, {10}));
+  TenantSpec hoard =
+      tenant("hoard", "FromDevice(p0) -> c :: Counter -> q :: Queue(1000) -> Idle;", {"p0"}, {20});
+  hoard.budget.frames = 50;
+  spec.tenants.push_back(hoard);
+  auto host = Host::create(spec);
+  ASSERT_TRUE(host.is_ok()) << host.status().message();
+  Peer peer = Peer::open(dev);
+  ASSERT_TRUE((*host)->start().is_ok());
+
+  std::vector<Bytes> in;
+  for (std::uint32_t i = 0; i < 120; ++i) in.push_back(frame(kOtherMac, kPeerMac, 20, i));
+  peer.send(in);
+  auto dropped = [&] {
+    const auto st = (*host)->stats();
+    return find_stats(st, "hoard")->drop(TenantDrop::kOverFrames);
+  };
+  for (int i = 0; i < 600 && dropped() < 70; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_EQ(dropped(), 70u);
+  EXPECT_EQ(count_of(**host, "hoard/c.count"), 50u);
+  EXPECT_EQ(count_of(**host, "hoard/q.length"), 50u);
+  {
+    const auto st = (*host)->stats();
+    EXPECT_EQ(find_stats(st, "hoard")->frames, 50);
+    EXPECT_EQ(find_stats(st, "hoard")->rx_packets, 50u);
+    EXPECT_EQ(find_stats(st, "hoard")->total_drops(), 70u);
+    EXPECT_EQ(find_stats(st, "blue")->frames, 0);  // no budget: not counted
+  }
+  std::vector<Bytes> blue_in;
+  for (std::uint32_t i = 0; i < 30; ++i) blue_in.push_back(frame(kOtherMac, kPeerMac, 10, i));
+  peer.send(blue_in);
+  EXPECT_EQ(peer.receive(30).size(), 30u);
+  EXPECT_EQ(find_stats((*host)->stats(), "blue")->total_drops(), 0u);
+
+  // Replaced by a graph that drains: what it held is freed, and it takes frames again.
+  TenantSpec drain = hoard;
+  drain.click = "FromDevice(p0) -> c :: Counter -> Discard;";
+  ASSERT_TRUE((*host)->replace_tenant(drain).is_ok());
+  peer.send(in);
+  for (int i = 0; i < 600 && count_of(**host, "hoard/c.count") < 170; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_EQ(count_of(**host, "hoard/c.count"), 170u);  // the Counter's count carried over
+  EXPECT_EQ(find_stats((*host)->stats(), "hoard")->frames, 0);
+  EXPECT_EQ(dropped(), 70u);
+
+  ASSERT_TRUE((*host)->remove_tenant("hoard").is_ok());
+  (*host)->stop();
+  EXPECT_TRUE((*host)->check_frames().is_ok()) << (*host)->check_frames().message();
+}
+
 TEST(Host, UnmatchedTrafficGoesToTheDefaultTenant) {
   std::string dev;
   HostSpec spec = one_port_host(&dev);

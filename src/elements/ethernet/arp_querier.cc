@@ -397,7 +397,6 @@ void ARPQuerier::send_query_for(Out& out, const graph::Packet& p, bool dst_known
   q->set_network_header(d + sizeof(net::Ethernet));
   q->set_timestamp_ns(p.timestamp_ns());
   q->set_vlan_tci(p.vlan_tci());
-  q->set_tenant(p.tenant());
   queries_.add();
   emit(out, noutputs() - 1, q);
 }

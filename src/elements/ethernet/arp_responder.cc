@@ -142,11 +142,9 @@ graph::Verdict ARPResponder::process(graph::Packet& p) noexcept {
   const net::Ipv4Addr wanted_ip = req->target_ip;
   const net::EtherAddr my_eth = *mine;
   const std::uint16_t port = p.input_port();
-  const std::uint16_t tenant = p.tenant();
   const std::uint16_t tci = p.vlan_tci();
   p.reset(p.headroom());
   p.set_input_port(port);
-  p.set_tenant(tenant);
   p.set_vlan_tci(tci);
   std::uint8_t* d = p.put(kReplyLength);  // the request's bytes were here: it fits
   if (d == nullptr) return graph::Drop(DropReason::kNoRoom);

@@ -49,7 +49,6 @@ std::uint32_t copy_options(const std::uint8_t* h, std::uint32_t hlen,
 
 void copy_annotations(graph::Packet& to, const graph::Packet& from) noexcept {
   to.set_input_port(from.input_port());
-  to.set_tenant(from.tenant());
   to.set_timestamp_ns(from.timestamp_ns());
   to.set_dst_ip_anno_raw(from.dst_ip_anno_raw());
   to.set_paint(from.paint());

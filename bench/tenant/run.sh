@@ -30,24 +30,23 @@
 #                  as a percentage of one core. Target: at most 2%. The round line also
 #                  shows the same from /proc/PID/task/*/schedstat (nanoseconds, not ticks)
 #                  and the frames the host ports received in the window (should be 0).
-#   wake_latency   On the same bed and host: a single ping blue1 -> blue2 (through the host
-#                  twice: request and reply) sent after >= 1.2 s without traffic, minus the
-#                  median RTT of 50 pings sent back to back (-i 0.01): the extra time the
-#                  host takes to wake. --samples pings per round; the round's value is the
-#                  median of its idle RTTs minus its back-to-back median. Target: at most
-#                  50 us. Peer: the kernel's own path, the same measurement through a Linux
-#                  router namespace (k1 -- veth -- kr, ip_forward=1 -- veth -- k2), pinged
-#                  right after each uplane sample (so it too has been idle >= 1.2 s).
-#                  The floor under any sleeping poller: tenant_wake_probe (built beside
-#                  uplane, bench/tenant/wake_probe.cc), a thread asleep in ppoll on an
-#                  eventfd woken by a write from another thread after the same idle time
-#                  minus after 10 ms, the sleeper pinned to CPU 1 and the waker to CPU 0
-#                  (a wake across CPUs, as a packet received on the sender's CPU wakes
-#                  a worker on the other), run right after each round's pings.
-#                  Pings 10 ms apart already find an adaptive worker asleep, so the
-#                  subtraction shows what a long sleep costs over a short one; the medians
-#                  also show idle RTT minus the busy RTT (adaptive pings, -A: each sent as
-#                  the previous reply arrives), the whole wake-up against a polling worker.
+#   wake_latency   The same bed and host: single pings blue1 -> blue2 (through the host
+#                  twice, request and reply), each after >= 1.2 s without traffic, through
+#                  the host as it is (adaptive polling: its worker asleep in ppoll) and
+#                  through the same host with --busy-poll (a worker that never sleeps), in
+#                  turn; the round's value is the difference of the two medians of its
+#                  --samples idle RTTs: what sleeping adds to the first packet after idle.
+#                  Target: at most 50 us. The floor: tenant_wake_probe
+#                  (bench/tenant/wake_probe.cc), a thread asleep in ppoll for 1.2 s on an
+#                  eventfd, woken by a write from the other CPU: how long this machine takes
+#                  to wake any sleeping poller. The RTTs are shown too (idle, with
+#                  --busy-poll, 10 ms apart, back to back with -A) beside the kernel's own
+#                  path through a Linux router namespace (k1 -- veth -- kr, ip_forward=1 --
+#                  veth -- k2), pinged right after each uplane sample (idle as long).
+#                  (Timing the worker's pick-up from the kernel's receive stamp, the host's
+#                  `workers` handler, needs AF_PACKET ports, whose TPACKET_V3 ring hands a
+#                  lone frame over only when its block retires, after up to 1 ms: it would
+#                  time the ring, not the wake.)
 #
 # The steps run interleaved: every round runs `uplane run` on null ports, `uplane host` on
 # null ports, and the bed host (idle_cpu, then wake_latency), in reverse order every other
@@ -56,9 +55,9 @@
 # host_overhead: peer `run` (uplane run), ratio host/run (1.00 = tenancy is free).
 # accounting: peer `no_accounting`, ratio with/without (at least 0.95 meets the issue). idle_cpu
 # and wake_latency: peer `target` (the issue's), ratio value/target (at most 1 meets it).
+# idle_rtt_vs_busy_poll, wake_vs_thread_wake: peer/uplane (above 1, uplane is ahead).
 # idle_rtt_vs_kernel: the first ping's RTT after idle through uplane and through the kernel's
-# path, ratio kernel/uplane (as in bench/ports: above 1, uplane is ahead). (The kernel's own
-# idle-minus-back-to-back is within noise of 0, often below, so it makes no ratio.)
+# path, ratio kernel/uplane (as in bench/ports: above 1, uplane is ahead).
 # Rounds with CPU pressure (PSI "some") above --max-wait (default 20%) over the null window
 # are marked * and left out of the host_overhead medians; when every round is (a shared,
 # busy machine), the medians take them all and say so. host/run is also shown per round:
@@ -269,13 +268,13 @@ null_step() {
   [ "$PPS" -gt 0 ] 2>/dev/null
 }
 
-# bed_host LOG [FLAGS]: starts `uplane host` on the bed and waits until blue's path works;
-# sets BED_PID. Fails (host stopped) when it does not come up.
+# bed_host TOML LOG [FLAGS]: starts `uplane host` on the bed and waits until blue's path
+# works; sets BED_PID. Fails (host stopped) when it does not come up.
 bed_host() {
-  local l=$1 i
-  shift
+  local toml=$1 l=$2 i
+  shift 2
   rm -f "$SOCK"
-  netns_bg_first rt "$l" "$uplane" host "$@" "$T/bed.toml"
+  netns_bg_first rt "$l" "$uplane" host "$@" "$toml"
   BED_PID=$NETNS_LAST_PID
   for i in $(seq 100); do
     [ -S "$SOCK" ] && timeout 5 "$uplanectl" -s "$SOCK" list >/dev/null 2>&1 && break
@@ -294,7 +293,7 @@ bed_host() {
 }
 
 # idle_pings: $samples single pings blue1 -> blue2, each after 1.2 s without traffic, each
-# followed by one through the kernel's path (idle as long); appends the RTTs (us) to U_IDLE
+# followed by one through the kernel's path (idle as long). Appends the RTTs (us) to U_IDLE
 # and K_IDLE.
 idle_pings() {
   local i out
@@ -307,26 +306,38 @@ idle_pings() {
   done
 }
 
-# bed_adaptive ROUND: the host as configured (adaptive polling): idle CPU, idle pings, pings
-# 10 ms apart, adaptive pings.
-bed_adaptive() {
+# bed_idle ROUND: the host on the AF_XDP bed, no traffic: its CPU use.
+bed_idle() {
   local r=$1 t1 t2 s1 s2 x1 x2
-  bed_host "$T/bed-r$r.log" || return 1
+  bed_host "$T/bed.toml" "$T/bed-idle-r$r.log" || return 1
   sleep 1.2
-  if has idle_cpu; then
-    t1=$(proc_ticks "$BED_PID") s1=$(proc_run_ns "$BED_PID") x1=$(rx_frames)
-    sleep "$idle"
-    t2=$(proc_ticks "$BED_PID") s2=$(proc_run_ns "$BED_PID") x2=$(rx_frames)
-    IDLE_PCT=$(awk -v d=$((t2 - t1)) -v hz="$hz" -v s="$idle" 'BEGIN { printf "%.2f", d / hz / s * 100 }')
-    IDLE_SCHED_PCT=$(awk -v a="$s1" -v b="$s2" -v s="$idle" 'BEGIN { printf "%.2f", (b - a) / 1e9 / s * 100 }')
-    IDLE_RX=$((x2 - x1))
+  t1=$(proc_ticks "$BED_PID") s1=$(proc_run_ns "$BED_PID") x1=$(rx_frames)
+  sleep "$idle"
+  t2=$(proc_ticks "$BED_PID") s2=$(proc_run_ns "$BED_PID") x2=$(rx_frames)
+  IDLE_PCT=$(awk -v d=$((t2 - t1)) -v hz="$hz" -v s="$idle" 'BEGIN { printf "%.2f", d / hz / s * 100 }')
+  IDLE_SCHED_PCT=$(awk -v a="$s1" -v b="$s2" -v s="$idle" 'BEGIN { printf "%.2f", (b - a) / 1e9 / s * 100 }')
+  IDLE_RX=$((x2 - x1))
+  netns_stop "$BED_PID" 15 || log "bed host exited with status $? (see $T/bed-idle-r$r.log)"
+  return 0
+}
+
+# bed_wake ROUND adaptive|spin: the host on the AF_XDP bed, adaptive or --busy-poll: idle
+# pings; the adaptive one also pings 10 ms apart and back to back.
+bed_wake() {
+  local r=$1 mode=$2 l="$T/bed-$2-r$1.log"
+  if [ "$mode" = spin ]; then
+    bed_host "$T/bed.toml" "$l" --busy-poll || return 1
+  else
+    bed_host "$T/bed.toml" "$l" || return 1
   fi
-  if has wake_latency; then
-    U_IDLE='' K_IDLE=''
-    idle_pings
+  U_IDLE='' K_IDLE=''
+  idle_pings
+  echo "$r $mode: uplane idle RTT: $U_IDLE kernel idle RTT: $K_IDLE" >>"$T/samples"
+  if [ "$mode" = spin ]; then
+    SPIN_IDLE_RTT=$(echo "$U_IDLE" | tr ' ' '\n' | grep . | median)
+  else
     IDLE_RTT=$(echo "$U_IDLE" | tr ' ' '\n' | grep . | median)
     K_IDLE_RTT=$(echo "$K_IDLE" | tr ' ' '\n' | grep . | median)
-    echo "$r uplane idle: $U_IDLE kernel idle: $K_IDLE" >>"$T/samples"
     # Pings 10 ms apart: 51, the first (after idle) left out.
     B2B_RTT=$(netns_exec blue1 timeout 10 ping -n -c 51 -i 0.01 -W 1 "$BLUE_DST" 2>&1 | rtts_us | tail -n +2 | median)
     K_B2B_RTT=$(netns_exec k1 timeout 10 ping -n -c 51 -i 0.01 -W 1 "$KERNEL_DST" 2>&1 | rtts_us | tail -n +2 | median)
@@ -334,19 +345,7 @@ bed_adaptive() {
     BUSY_RTT=$(netns_exec blue1 timeout 10 ping -n -A -c 101 -W 1 "$BLUE_DST" 2>&1 | rtts_us | tail -n +2 | median)
     K_BUSY_RTT=$(netns_exec k1 timeout 10 ping -n -A -c 101 -W 1 "$KERNEL_DST" 2>&1 | rtts_us | tail -n +2 | median)
   fi
-  netns_stop "$BED_PID" 15 || log "bed host exited with status $? (see $T/bed-r$r.log)"
-  return 0
-}
-
-# bed_spinning ROUND: the same host with --busy-poll (its worker never sleeps): idle pings.
-bed_spinning() {
-  local r=$1
-  bed_host "$T/bed-spin-r$r.log" --busy-poll || return 1
-  U_IDLE='' K_IDLE=''
-  idle_pings
-  SPIN_IDLE_RTT=$(echo "$U_IDLE" | tr ' ' '\n' | grep . | median)
-  echo "$r uplane --busy-poll idle: $U_IDLE kernel idle: $K_IDLE" >>"$T/samples"
-  netns_stop "$BED_PID" 15 || log "bed host exited with status $? (see $T/bed-spin-r$r.log)"
+  netns_stop "$BED_PID" 15 || log "bed host exited with status $? (see $l)"
   return 0
 }
 
@@ -357,18 +356,19 @@ bed_step() {
   local r=$1 out
   IDLE_PCT=nan IDLE_SCHED_PCT=nan IDLE_RX=nan WAKE_US=nan IDLE_RTT=nan SPIN_IDLE_RTT=nan
   B2B_RTT=nan K_IDLE_RTT=nan K_B2B_RTT=nan BUSY_RTT=nan K_BUSY_RTT=nan PROBE_US=nan
-  if has wake_latency && [ $((r % 2)) = 0 ]; then
-    bed_spinning "$r" || return 1
-  fi
-  bed_adaptive "$r" || return 1
-  if has wake_latency && [ $((r % 2)) = 1 ]; then
-    bed_spinning "$r" || return 1
+  if has idle_cpu; then
+    bed_idle "$r" || return 1
   fi
   if has wake_latency; then
+    if [ $((r % 2)) = 0 ]; then
+      bed_wake "$r" spin && bed_wake "$r" adaptive || return 1
+    else
+      bed_wake "$r" adaptive && bed_wake "$r" spin || return 1
+    fi
     WAKE_US=$(awk -v a="$IDLE_RTT" -v b="$SPIN_IDLE_RTT" 'BEGIN { print (a == "nan" || b == "nan") ? "nan" : sprintf("%.1f", a - b) }')
     out=$(timeout 120 "$probe" --samples "$samples" --idle-ms 1200 --short-ms 10 --sleeper-cpu 1 \
       --waker-cpu 0 2>&1 | tee -a "$T/probe.log" | awk '/^wake_probe/ { for (i = 2; i <= NF; ++i)
-        if ($i ~ /^extra_us=/) { sub(/^extra_us=/, "", $i); print $i } }')
+        if ($i ~ /^long_us=/) { sub(/^long_us=/, "", $i); print $i } }')
     [ -n "$out" ] && PROBE_US=$out
   fi
   return 0
@@ -415,8 +415,8 @@ for r in $(seq "$rounds"); do
         echo "bed $r $IDLE_PCT $IDLE_SCHED_PCT $IDLE_RX $WAKE_US $IDLE_RTT $B2B_RTT $SPIN_IDLE_RTT $K_IDLE_RTT $K_B2B_RTT $BUSY_RTT $K_BUSY_RTT $PROBE_US" >>"$results"
         has idle_cpu && printf 'round %d %-10s %6s%% of a core (schedstat %s%%), %s frames in on the host ports\n' \
           "$r" idle_cpu "$IDLE_PCT" "$IDLE_SCHED_PCT" "$IDLE_RX"
-        has wake_latency && printf 'round %d %-10s %6s us: idle RTT %s us - with --busy-poll %s us (10 ms apart %s, busy %s);  kernel idle %s us (10 ms apart %s, busy %s);  thread wake across CPUs %s us\n' \
-          "$r" wake "$WAKE_US" "$IDLE_RTT" "$SPIN_IDLE_RTT" "$B2B_RTT" "$BUSY_RTT" "$K_IDLE_RTT" "$K_B2B_RTT" "$K_BUSY_RTT" "$PROBE_US"
+        has wake_latency && printf 'round %d %-10s %6s us: idle RTT %s us - with --busy-poll %s us (a thread woken after 1.2 s across CPUs: %s us);  10 ms apart %s, busy %s;  kernel idle %s us (10 ms apart %s, busy %s)\n' \
+          "$r" wake "$WAKE_US" "$IDLE_RTT" "$SPIN_IDLE_RTT" "$PROBE_US" "$B2B_RTT" "$BUSY_RTT" "$K_IDLE_RTT" "$K_B2B_RTT" "$K_BUSY_RTT"
         ;;
     esac
   done
@@ -467,13 +467,13 @@ if has idle_cpu; then
   printf '  %-14s %6s%% of a core (schedstat %s%%)\n' idle_cpu "$(col bed 3 | median)" "$(col bed 4 | median)"
 fi
 if has wake_latency; then
-  printf '  %-14s %6s us (idle RTT %s us, with --busy-poll %s us; median of the rounds'"'"' differences)\n' \
-    wake_latency "$(col bed 6 | median)" "$(col bed 7 | median)" "$(col bed 9 | median)"
-  printf '  %-14s uplane %s us, kernel %s us;  10 ms apart: uplane %s us, kernel %s us;  busy (ping -A): uplane %s us, kernel %s us\n' \
-    idle-RTT "$(col bed 7 | median)" "$(col bed 10 | median)" "$(col bed 8 | median)" \
-    "$(col bed 11 | median)" "$(col bed 12 | median)" "$(col bed 13 | median)"
-  printf '  %-14s %6s us (a thread asleep in ppoll, woken from the other CPU: after 1.2 s minus after 10 ms)\n' \
+  printf '  %-14s %6s us (idle RTT minus idle RTT with --busy-poll; the median of the rounds'"'"')\n' \
+    wake_latency "$(col bed 6 | median)"
+  printf '  %-14s %6s us (a thread asleep 1.2 s in ppoll, woken from the other CPU)\n' \
     thread_wake "$(col bed 14 | median)"
+  printf '  %-14s uplane %s us (--busy-poll %s us), kernel %s us;  10 ms apart: uplane %s us, kernel %s us;  busy (ping -A): uplane %s us, kernel %s us\n' \
+    idle-RTT "$(col bed 7 | median)" "$(col bed 9 | median)" "$(col bed 10 | median)" \
+    "$(col bed 8 | median)" "$(col bed 11 | median)" "$(col bed 12 | median)" "$(col bed 13 | median)"
 fi
 echo
 if has host_overhead; then
@@ -504,10 +504,12 @@ if has idle_cpu; then
 fi
 if has wake_latency; then
   awk -v u="$(col bed 6 | median)" -v ui="$(col bed 7 | median)" -v ki="$(col bed 10 | median)" \
-    -v si="$(col bed 9 | median)" 'BEGIN {
+    -v si="$(col bed 9 | median)" -v tw="$(col bed 14 | median)" 'BEGIN {
     printf "RESULT wake_latency uplane=%s target=50 ratio=%s unit=us\n", u, u == "nan" ? u : sprintf("%.2f", u / 50)
     printf "RESULT idle_rtt_vs_busy_poll uplane=%s busy_poll=%s ratio=%s unit=us\n", ui, si,
       (ui == "nan" || si == "nan" || ui <= 0) ? "nan" : sprintf("%.2f", si / ui)
+    printf "RESULT wake_vs_thread_wake uplane=%s thread_wake=%s ratio=%s unit=us\n", u, tw,
+      (u == "nan" || tw == "nan" || u <= 0) ? "nan" : sprintf("%.2f", tw / u)
     printf "RESULT idle_rtt_vs_kernel uplane=%s kernel=%s ratio=%s unit=us\n", ui, ki,
       (ui == "nan" || ki == "nan" || ui <= 0) ? "nan" : sprintf("%.2f", ki / ui) }'
 fi

@@ -11,8 +11,8 @@
 namespace uplane::control {
 namespace {
 
-constexpr std::string_view kHostHandlers[] = {"tenants", "stats",   "unmatched",
-                                              "ports",   "version", "list"};
+constexpr std::string_view kHostHandlers[] = {"tenants", "stats",   "unmatched", "ports",
+                                              "workers", "version", "list"};
 
 bool host_handler(std::string_view h) {
   for (std::string_view k : kHostHandlers)
@@ -78,6 +78,19 @@ Result<std::string> HostControl::host_read(std::string_view handler) const {
   if (handler == "version") return version_ + "\n";
   if (handler == "stats") return stats_text();
   if (handler == "unmatched") return fmt::format("{}\n", host_.host_stats().unmatched);
+  if (handler == "workers") {
+    std::string out;
+    for (const tenant::HostWorkerStats& w : host_.host_stats().workers)
+      out += fmt::format(
+          "worker={} pickups_after_idle={} pickup_us_last={:.1f} pickup_us_avg={:.1f} "
+          "pickup_us_max={:.1f}\n",
+          w.index, w.pickups, static_cast<double>(w.pickup_ns_last) / 1e3,
+          w.pickups == 0
+              ? 0.0
+              : static_cast<double>(w.pickup_ns_sum) / 1e3 / static_cast<double>(w.pickups),
+          static_cast<double>(w.pickup_ns_max) / 1e3);
+    return out;
+  }
   if (handler == "ports") {
     std::string out;
     for (const tenant::HostPortStats& p : host_.host_stats().ports)

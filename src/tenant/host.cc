@@ -225,7 +225,35 @@ struct HostWorker {
   Mailbox mailbox;
   UniqueFd wake;  // an eventfd: the mailbox and stop() write it; -1 when none could be made
   std::thread thread;
+  // Pick-ups after idle (HostWorkerStats); written by the worker, read by anyone.
+  graph::Counter64 pickups, pickup_ns_sum;
+  std::atomic<std::uint64_t> pickup_ns_last{0}, pickup_ns_max{0};
 };
+
+// Wall-clock nanoseconds: what the kernel stamps received frames with.
+std::uint64_t realtime_ns() noexcept {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u +
+         static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+// Times the first stamped frame of a burst taken after idle (HostWorkerStats). True when
+// it found one.
+bool time_pickup(HostWorker& w, const Batch& b) noexcept {
+  std::uint64_t first = UINT64_MAX;
+  for (const Packet* p : b.packets())
+    if (p->timestamp_ns() != 0) first = std::min(first, p->timestamp_ns());
+  if (first == UINT64_MAX) return false;
+  const std::uint64_t now = realtime_ns();
+  const std::uint64_t ns = now > first ? now - first : 0;
+  w.pickups.add();
+  w.pickup_ns_sum.add(ns);
+  w.pickup_ns_last.store(ns, std::memory_order_relaxed);
+  if (ns > w.pickup_ns_max.load(std::memory_order_relaxed))
+    w.pickup_ns_max.store(ns, std::memory_order_relaxed);
+  return true;
+}
 
 // --- classification ---
 
@@ -479,8 +507,11 @@ bool backoff(std::uint64_t idle_ns, std::uint32_t sleeps, Sleeper& sl, const Pla
 
 // One tenant's share of a worker pass: its graph, `passes` times while it has work and
 // budget (once while draining, when budgets no longer apply). True when it did work; sets
-// `throttled` when its budget held it back.
-inline bool serve_tenant(TenantRun& t, bool draining, std::uint64_t now, bool& throttled) noexcept {
+// `throttled` when its budget held it back. `clock` is the cycle counter as last read on
+// this pass (0: stale): a timed graph pass starts from it and leaves its end there, so
+// back-to-back passes and tenants share one read of the counter between them.
+inline bool serve_tenant(TenantRun& t, bool draining, std::uint64_t now, std::uint64_t& clock,
+                         bool& throttled) noexcept {
   TenantSlot& s = *t.slot;
   TenantCounters& c = s.counters;
   Buckets& k = s.buckets;
@@ -504,9 +535,17 @@ inline bool serve_tenant(TenantRun& t, bool draining, std::uint64_t now, bool& t
   bool worked = false;
   const std::uint32_t passes = draining ? 1 : t.passes;
   for (std::uint32_t i = 0; i < passes; ++i) {
-    const std::uint64_t c0 = t.timed ? cycles_now() : 0;
-    const bool did = t.router->worker(0).run_once(draining);
-    const std::uint64_t spent = t.timed ? cycles_now() - c0 : 0;
+    std::uint64_t spent = 0;
+    bool did;
+    if (t.timed) {
+      const std::uint64_t c0 = clock != 0 ? clock : cycles_now();
+      did = t.router->worker(0).run_once(draining);
+      clock = cycles_now();
+      spent = clock - c0;
+    } else {
+      did = t.router->worker(0).run_once(draining);
+      clock = 0;
+    }
     if (did) {
       c.cycles.add(spent);
       worked = true;
@@ -529,6 +568,7 @@ void worker_loop(HostWorker& w, const std::atomic<Phase>& phase, mem::PacketPool
   std::uint64_t drain_deadline = 0;
   std::uint64_t last_work = cycles_now();
   const double ns_per_cycle = 1e9 / cycles_per_second();
+  const auto idle_ms_cycles = static_cast<std::uint64_t>(cycles_per_second() / 1000);
   Sleeper sleeper = sleeper_of(w);
   for (;;) {
     // Acquire: pairs with the release store of kDraining in Host::stop.
@@ -538,11 +578,14 @@ void worker_loop(HostWorker& w, const std::atomic<Phase>& phase, mem::PacketPool
     const bool draining = ph == Phase::kDraining;
     bool worked = false;
     if (!draining) {
+      // After 1 ms without work, the first stamped frame is timed (HostWorkerStats).
+      bool after_idle = cycles_now() - last_work >= idle_ms_cycles;
       for (PortDemux& pd : plan.ports) {
         for (auto& q : pd.port->queues) {
           Batch b;
           if (q->rx_burst(b) == 0) continue;
           worked = true;
+          if (after_idle && time_pickup(w, b)) after_idle = false;
           pd.port->rx_packets.add(b.size());
           classify(pd, b, pool);
         }
@@ -550,7 +593,8 @@ void worker_loop(HostWorker& w, const std::atomic<Phase>& phase, mem::PacketPool
     }
     bool throttled = false;
     const std::uint64_t now = cycles_now();
-    for (TenantRun& t : plan.tenants) worked |= serve_tenant(t, draining, now, throttled);
+    std::uint64_t clock = now;
+    for (TenantRun& t : plan.tenants) worked |= serve_tenant(t, draining, now, clock, throttled);
     for (HostPort* p : w.ports)
       for (auto& q : p->queues) q->housekeeping();
     if (draining) {
@@ -1112,6 +1156,15 @@ HostStats Host::host_stats() const {
     HostPortStats ps{p->spec.name, p->rx_packets.get(), p->unmatched.get()};
     hs.unmatched += ps.unmatched;
     hs.ports.push_back(std::move(ps));
+  }
+  for (const auto& w : s_->workers) {
+    HostWorkerStats ws;
+    ws.index = w->index;
+    ws.pickups = w->pickups.get();
+    ws.pickup_ns_last = w->pickup_ns_last.load(std::memory_order_relaxed);
+    ws.pickup_ns_sum = w->pickup_ns_sum.get();
+    ws.pickup_ns_max = w->pickup_ns_max.load(std::memory_order_relaxed);
+    hs.workers.push_back(ws);
   }
   return hs;
 }

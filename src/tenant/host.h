@@ -105,9 +105,20 @@ struct HostPortStats {
   std::uint64_t unmatched = 0;   // no tenant's selector took them (and no default tenant)
 };
 
+// A worker's pick-ups after idle: the first frame it takes after at least 1 ms without
+// work, timed from the kernel's receive stamp on the frame (AF_PACKET ports stamp theirs;
+// AF_XDP, TAP, shared-memory and null frames carry none and are not timed) to the pass
+// that took it: how long an idle worker takes to wake up for a packet.
+struct HostWorkerStats {
+  int index = 0;
+  std::uint64_t pickups = 0;  // timed pick-ups after idle
+  std::uint64_t pickup_ns_last = 0, pickup_ns_sum = 0, pickup_ns_max = 0;
+};
+
 struct HostStats {
   std::uint64_t unmatched = 0;  // sum over the ports
   std::vector<HostPortStats> ports;
+  std::vector<HostWorkerStats> workers;
 };
 
 struct HostOptions {

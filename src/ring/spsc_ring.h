@@ -92,6 +92,13 @@ class SpscRing {
  private:
   SpscRing() = default;
 
+  // The host's ends of a ring shared with an untrusted peer (guarded_ring.h) locate the
+  // indices and slots through these members; they keep their own geometry.
+  template <typename>
+  friend class GuardedProducer;
+  template <typename>
+  friend class GuardedConsumer;
+
   // Each side's published index has a block of its own, apart from the cached copy its
   // side reads on every call: the other side polling the index then never takes away the
   // line with the cached copy.

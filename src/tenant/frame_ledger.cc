@@ -30,6 +30,14 @@ bool FrameLedger::give(std::uint32_t i) noexcept {
   return true;
 }
 
+bool FrameLedger::revoke(std::uint32_t i) noexcept {
+  if (i >= state_.size() || state_[i] != State::kTenant) return false;
+  state_[i] = State::kHost;
+  add(held_, -1);
+  add(given_, -1);
+  return true;
+}
+
 FrameReject FrameLedger::take(std::uint32_t i, std::uint32_t length,
                               std::uint32_t capacity) noexcept {
   FrameReject why = FrameReject::kCount;

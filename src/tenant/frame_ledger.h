@@ -52,6 +52,10 @@ class FrameLedger {
   // range or the tenant holds it already: a host bug, never the tenant's.
   bool give(std::uint32_t i) noexcept;
 
+  // Undoes give(i) for a frame the host gave but never published to the tenant (its ring
+  // was full). False when the tenant does not hold i.
+  bool revoke(std::uint32_t i) noexcept;
+
   // The tenant hands frame i back saying it holds `length` bytes; `capacity` is the most a
   // frame of the pool holds. kCount when i was the tenant's and the length fits: the frame
   // is the host's again. Otherwise why not; counted. kBadLength also takes the frame back

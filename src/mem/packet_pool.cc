@@ -308,7 +308,13 @@ void PacketPool::enable_charges() {
 void PacketPool::charge(Packet* const* pkts, std::uint32_t n, std::uint16_t owner) noexcept {
   auto* t = charges_.load(std::memory_order_relaxed);
   if (t == nullptr || owner == 0 || n == 0) return;
-  for (std::uint32_t i = 0; i < n; ++i) pkts[i]->tenant_ = owner;
+  for (std::uint32_t i = 0; i < n; ++i) {
+    // A frame still charged to someone (it came back in without a put: a zero-copy pipe
+    // between two of the host's ports) moves to its new owner.
+    if (const std::uint16_t old = pkts[i]->tenant_; old != 0)
+      t[old].fetch_sub(1, std::memory_order_relaxed);
+    pkts[i]->tenant_ = owner;
+  }
   t[owner].fetch_add(n, std::memory_order_relaxed);
 }
 

@@ -76,6 +76,11 @@ TEST(PacketPool, ChargedFramesCountAgainstTheirOwnerUntilTheyComeBack) {
   pool->charge(p + 10, 5, 9);
   EXPECT_EQ(pool->charged(7), 10);
   EXPECT_EQ(pool->charged(9), 5);
+  pool->charge(p + 14, 1, 7);  // charged again without coming back: moves to its new owner
+  EXPECT_EQ(pool->charged(9), 4);
+  EXPECT_EQ(pool->charged(7), 11);
+  pool->charge(p + 14, 1, 9);
+  EXPECT_EQ(pool->charged(7), 10);
   EXPECT_EQ(p[3]->charged_to(), 7);
   p[3]->reset(pool->headroom());  // an element reusing the frame keeps the charge
   EXPECT_EQ(p[3]->charged_to(), 7);

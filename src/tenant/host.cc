@@ -866,6 +866,13 @@ Status Host::State::add(const TenantSpec& t) {
   UPLANE_RETURN_IF_ERROR(check_spec(t, nullptr, &worker));
   auto slot = std::make_unique<TenantSlot>();
   slot->spec = t;
+  // An id no live tenant has and no frame is still charged to (ids wrap after 65535 adds).
+  for (int tries = 0; tries < 65536; ++tries) {
+    bool taken = pool->charged(next_id) != 0;
+    for (const auto& o : tenants) taken |= o->id == next_id;
+    if (!taken) break;
+    if (++next_id == 0) next_id = 1;
+  }
   slot->id = next_id;
   slot->worker = worker;
   for (const std::string& pn : t.selector.ports) {

@@ -169,8 +169,9 @@ std::uint32_t TenantLinkHost::collect(mem::PacketPool& pool, mem::Batch& out) no
     }
     mem::Packet* p = pool.alloc();
     if (p == nullptr || !p->assign(frame(x.index), x.length, pool.headroom())) {
+      // No frame, or one too small for what the tenant sent (its frames may be larger).
+      ++drops_[static_cast<std::size_t>(p == nullptr ? LinkDrop::kNoMemory : LinkDrop::kTooLong)];
       if (p != nullptr) pool.free(p);
-      ++drops_[static_cast<std::size_t>(LinkDrop::kNoMemory)];
       free_.push_back(x.index);
       continue;
     }

@@ -61,9 +61,10 @@ struct LinkConfig {
 
 // Why the host end dropped a packet (besides the ledger's FrameReject).
 enum class LinkDrop : std::uint8_t {
-  kNoFrame,   // delivering: every frame of the link was the tenant's or in flight
-  kTooLong,   // delivering: the packet does not fit a frame
-  kRingFull,  // delivering: the tenant's rx ring was full
+  kNoFrame,   // delivering: every frame of the link was the tenant's (left with the caller)
+  kTooLong,   // delivering: the packet does not fit a link frame; collecting: the tenant's
+              // packet does not fit a frame of the host's pool
+  kRingFull,  // delivering: the tenant's rx ring was full (left with the caller)
   kNoMemory,  // collecting: no frame in the host's pool to copy into
   kCount
 };
@@ -78,7 +79,7 @@ class TenantLinkHost {
 
   // Copies each packet of b into a frame of the link and posts it on the tenant's rx ring
   // as arriving on `port`; frees the ones it delivered and removes them from b. What it
-  // could not deliver stays in b (counted: kNoFrame, kRingFull), except packets too long
+  // could not deliver stays in b (counted each time: kNoFrame, kRingFull), except packets too long
   // for a frame, which are freed and counted (kTooLong). Returns how many it delivered.
   std::uint32_t deliver(mem::Batch& b, std::uint16_t port) noexcept;
 
@@ -91,7 +92,9 @@ class TenantLinkHost {
   // tenant released. Returns how many packets it appended.
   std::uint32_t collect(mem::PacketPool& pool, mem::Batch& out) noexcept;
 
-  // The tenant is gone: every frame it held is the host's again. Returns how many.
+  // The tenant is gone: every frame it held is the host's again. Returns how many. The
+  // rings may still name those frames, so a link is not used again after a reclaim: a
+  // restarted tenant gets a new one.
   std::uint32_t reclaim();
 
   const FrameLedger& ledger() const noexcept { return ledger_; }

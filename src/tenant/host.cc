@@ -567,6 +567,7 @@ void worker_loop(HostWorker& w, const std::atomic<Phase>& phase, mem::PacketPool
   std::uint32_t sleeps = 0, quiet = 0;
   std::uint64_t drain_deadline = 0;
   std::uint64_t last_work = cycles_now();
+  std::uint64_t last_pass = last_work;  // the cycle counter as the last pass read it
   const double ns_per_cycle = 1e9 / cycles_per_second();
   const auto idle_ms_cycles = static_cast<std::uint64_t>(cycles_per_second() / 1000);
   Sleeper sleeper = sleeper_of(w);
@@ -578,8 +579,9 @@ void worker_loop(HostWorker& w, const std::atomic<Phase>& phase, mem::PacketPool
     const bool draining = ph == Phase::kDraining;
     bool worked = false;
     if (!draining) {
-      // After 1 ms without work, the first stamped frame is timed (HostWorkerStats).
-      bool after_idle = cycles_now() - last_work >= idle_ms_cycles;
+      // After 1 ms without work (as of the last pass's clock: no read of the counter here),
+      // the first stamped frame is timed (HostWorkerStats).
+      bool after_idle = last_pass - last_work >= idle_ms_cycles;
       for (PortDemux& pd : plan.ports) {
         for (auto& q : pd.port->queues) {
           Batch b;
@@ -593,6 +595,7 @@ void worker_loop(HostWorker& w, const std::atomic<Phase>& phase, mem::PacketPool
     }
     bool throttled = false;
     const std::uint64_t now = cycles_now();
+    last_pass = now;
     std::uint64_t clock = now;
     for (TenantRun& t : plan.tenants) worked |= serve_tenant(t, draining, now, clock, throttled);
     for (HostPort* p : w.ports)

@@ -36,6 +36,10 @@ double cycles_per_second() noexcept;
 // too dear to read on every pass of a polling loop — see PeriodicChore).
 std::uint64_t now_ns() noexcept;
 
+// Wall-clock nanoseconds since the Unix epoch (CLOCK_REALTIME through the vDSO): what the
+// kernel stamps received frames with and what pcap records.
+std::uint64_t realtime_ns() noexcept;
+
 // A chore that wants doing about every `period_ns` (folding kernel statistics, re-reading
 // link state) on a path that runs millions of times a second: due() costs one decrement on
 // most calls and reads the clock only on every kCallsPerLook-th. The first look is due.

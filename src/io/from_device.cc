@@ -4,23 +4,13 @@
 
 #include <cctype>
 #include <cstring>
-#include <ctime>
 
+#include "base/cpu.h"
 #include "graph/registry.h"
 #include "graph/task.h"
 #include "io/device_config.h"
 
 namespace uplane::io {
-namespace {
-
-std::uint64_t realtime_ns() noexcept {
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u +
-         static_cast<std::uint64_t>(ts.tv_nsec);
-}
-
-}  // namespace
 
 bool mark_ether_ip(mem::Packet& p) noexcept {
   const std::uint8_t* d = p.data();

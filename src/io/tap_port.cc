@@ -14,6 +14,7 @@
 #include <cstring>
 
 #include "base/compiler.h"
+#include "base/cpu.h"
 #include "base/log.h"
 
 namespace uplane::io {
@@ -40,12 +41,6 @@ Status attach_error(int e, const std::string& device, bool existed, bool multi_q
     hint = " (a single-queue TAP device already attached elsewhere)";
   }
   return make_error(Errc::kSystem, "tap port {}: TUNSETIFF: {}{}", device, std::strerror(e), hint);
-}
-
-std::uint64_t realtime_ns() noexcept {
-  timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);  // vDSO: no system call
-  return std::uint64_t(ts.tv_sec) * 1'000'000'000 + std::uint64_t(ts.tv_nsec);
 }
 
 }  // namespace

@@ -230,14 +230,6 @@ struct HostWorker {
   std::atomic<std::uint64_t> pickup_ns_last{0}, pickup_ns_max{0};
 };
 
-// Wall-clock nanoseconds: what the kernel stamps received frames with.
-std::uint64_t realtime_ns() noexcept {
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u +
-         static_cast<std::uint64_t>(ts.tv_nsec);
-}
-
 // Times the first stamped frame of a burst taken after idle (HostWorkerStats). True when
 // it found one.
 bool time_pickup(HostWorker& w, const Batch& b) noexcept {

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "base/cpu.h"
 #include "elements/standard/handler_value.h"
 #include "graph/registry.h"
 #include "graph/router.h"
@@ -72,12 +73,7 @@ std::uint32_t make_packets(mem::PacketPool& pool, std::string_view payload, std:
     }
   }
   std::uint64_t stamp = 0;
-  if (timestamp) {
-    timespec ts{};
-    clock_gettime(CLOCK_REALTIME, &ts);
-    stamp = static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u +
-            static_cast<std::uint64_t>(ts.tv_nsec);
-  }
+  if (timestamp) stamp = realtime_ns();
   const auto len = static_cast<std::uint32_t>(payload.size());
   for (std::uint32_t i = 0; i < got; ++i) {
     // check_fits() ran on every payload before it was installed, so assign cannot fail.

@@ -154,6 +154,7 @@ struct Limits {
   bool any = false;
   double packets_per_cycle = 0, bits_per_cycle = 0, share = 0;
   double packets_max = 0, bits_max = 0, cycles_max = 0;
+  double pass_charge_max = 0;  // cycles: kMaxPassChargeSeconds' worth
 };
 struct TenantRun {
   TenantSlot* slot = nullptr;
@@ -372,6 +373,9 @@ void classify(PortDemux& pd, Batch& b, mem::PacketPool& pool) noexcept {
 
 // The deepest a bucket gets: this long at its rate (and at least one full burst).
 constexpr double kBurstSeconds = 0.010;
+// The most one graph pass is charged against a cycles budget: a pass that took longer was
+// preempted, not working, and charging it whole would hold a small share back for seconds.
+constexpr double kMaxPassChargeSeconds = 0.0001;
 // A weight is how many graph passes a tenant gets per worker pass while it has work.
 constexpr std::uint32_t kMaxWeight = 16;
 
@@ -390,6 +394,7 @@ Limits limits_of(const Budget& b) noexcept {
   if (b.cpu_share > 0 && b.cpu_share < 1) {
     l.share = b.cpu_share;
     l.cycles_max = b.cpu_share * cps * kBurstSeconds;
+    l.pass_charge_max = cps * kMaxPassChargeSeconds;
   }
   l.any = l.packets_per_cycle > 0 || l.bits_per_cycle > 0 || l.share > 0;
   return l;
@@ -545,7 +550,7 @@ inline bool serve_tenant(TenantRun& t, bool draining, std::uint64_t now, std::ui
     if (limited) {
       k.packets -= static_cast<double>(c.taken_packets);
       k.bits -= static_cast<double>(c.taken_bytes) * 8;
-      if (did) k.cycles -= static_cast<double>(spent);
+      if (did) k.cycles -= std::min(static_cast<double>(spent), t.limits.pass_charge_max);
     }
     c.taken_packets = 0;
     c.taken_bytes = 0;

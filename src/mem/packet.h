@@ -94,6 +94,18 @@ class alignas(64) Packet {
     return true;
   }
 
+  // Where the data window starts, in bytes from the frame start.
+  std::uint32_t data_offset() const noexcept { return data_off_; }
+  // Sets the data window to `len` bytes at `offset` from the frame start (bytes another
+  // process wrote there: a tenant link's frames). False (no change) when the window would
+  // overlap the metadata or run past the frame.
+  [[nodiscard]] bool set_window(std::uint32_t offset, std::uint32_t len) noexcept {
+    if (offset < sizeof(Packet) || std::uint64_t{offset} + len > frame_size()) return false;
+    data_off_ = static_cast<std::uint16_t>(offset);
+    length_ = static_cast<std::uint16_t>(len);
+    return true;
+  }
+
   // Makes this packet a copy of `src`: the same data at the same offset in the frame, the
   // headroom bytes in front of it, and every annotation; identity (pool, frame index)
   // stays. False (no change) when src's data does not fit this frame.

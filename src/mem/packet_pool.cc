@@ -95,7 +95,9 @@ Result<std::unique_ptr<PacketPool>> PacketPool::create(const PoolConfig& cfg) {
   const std::uint32_t ring_cap = ring_capacity_for(cfg.frame_count);
   const std::size_t ring_bytes = FreeRing::bytes_for(ring_cap);
   const std::size_t frames_off = align_up(kHeaderArea + ring_bytes, kFrameAlign);
-  const std::size_t total = frames_off + std::size_t{cfg.frame_count} * cfg.frame_size;
+  const std::size_t trailer_off =
+      align_up(frames_off + std::size_t{cfg.frame_count} * cfg.frame_size, kFrameAlign);
+  const std::size_t total = cfg.trailer_bytes == 0 ? trailer_off : trailer_off + cfg.trailer_bytes;
 
   auto region = Region::create(cfg.name, total, cfg.region);
   if (!region.is_ok()) return region.status();
@@ -165,6 +167,23 @@ Result<std::unique_ptr<PacketPool>> PacketPool::attach(std::shared_ptr<Region> r
   if (!id.is_ok()) return id.status();
   pool->id_ = id.value();
   pool->registered_ = true;
+  return pool;
+}
+
+Result<std::unique_ptr<PacketPool>> PacketPool::attach_private(std::shared_ptr<Region> region,
+                                                               std::uint32_t cache_size) {
+  auto attached = attach(std::move(region), cache_size);
+  if (!attached.is_ok()) return attached.status();
+  std::unique_ptr<PacketPool> pool = std::move(attached).value();
+  const std::uint32_t cap = ring_capacity_for(pool->frame_count_);
+  const std::size_t bytes = FreeRing::bytes_for(cap);
+  // Over-allocated by a cache line, so the ring starts aligned as in a Region.
+  pool->private_ring_ = std::make_unique<std::byte[]>(bytes + kCacheLine);
+  auto* mem = reinterpret_cast<std::byte*>(
+      align_up(reinterpret_cast<std::size_t>(pool->private_ring_.get()), kCacheLine));
+  auto ring = FreeRing::create_in(mem, bytes, cap);
+  if (!ring.is_ok()) return ring.status();
+  pool->ring_ = ring.value();
   return pool;
 }
 
@@ -318,6 +337,16 @@ void PacketPool::charge(Packet* const* pkts, std::uint32_t n, std::uint16_t owne
   t[owner].fetch_add(n, std::memory_order_relaxed);
 }
 
+Packet* PacketPool::rebuild(std::uint32_t i) noexcept {
+  Packet* p = packet(i);
+  p->frame_index_ = i;
+  p->pool_id_ = id_;
+  p->frame_shift_ = static_cast<std::uint8_t>(frame_shift_);
+  p->reset(headroom_);
+  p->tenant_ = 0;
+  return p;
+}
+
 void PacketPool::uncharge(std::atomic<std::int64_t>* t, Packet* const* pkts,
                           std::uint32_t n) noexcept {
   // One atomic per run of frames of the same owner (a batch is usually one tenant's).
@@ -372,6 +401,10 @@ void PacketPool::flush_thread_cache() noexcept {
   if (c == nullptr || c->len == 0) return;
   put_to_ring(c->objs, c->len);
   c->len = 0;
+}
+
+std::size_t PacketPool::trailer_offset() const noexcept {
+  return align_up(frames_offset() + frames_bytes_, kFrameAlign);
 }
 
 PoolCounters PacketPool::counters() const noexcept {

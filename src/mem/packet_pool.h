@@ -40,6 +40,9 @@ struct PoolConfig {
   std::uint32_t frame_size = 2048;  // a power of two in [512, kMaxFrameSize]
   std::uint32_t headroom = 128;     // bytes before the data of a freshly allocated packet
   std::uint32_t cache_size = 256;   // per thread; 0 disables the caches
+  // Bytes after the frames (at trailer_offset(), page aligned) that the pool leaves to its
+  // creator: a tenant link keeps its rings there, in the one Region it shares.
+  std::size_t trailer_bytes = 0;
   RegionOptions region{};
 };
 
@@ -70,6 +73,14 @@ class PacketPool {
   // index over their own rings, each index validated (DESIGN.md, "Tenancy and isolation").
   static Result<std::unique_ptr<PacketPool>> attach(std::shared_ptr<Region> region,
                                                     std::uint32_t cache_size = 256);
+
+  // Uses the frames of a pool laid out in `region` with a free list of this process's own,
+  // empty at first: frames join it only when this process puts them. The pool's shared free
+  // ring is never touched. How an untrusted tenant sees the frames the host lends it (a
+  // tenant link, tenant/tenant_link.h): it can allocate only what it was given and freed,
+  // and nothing it does reaches another process's free list.
+  static Result<std::unique_ptr<PacketPool>> attach_private(std::shared_ptr<Region> region,
+                                                            std::uint32_t cache_size = 256);
 
   PacketPool(const PacketPool&) = delete;
   PacketPool& operator=(const PacketPool&) = delete;
@@ -119,6 +130,10 @@ class PacketPool {
     return static_cast<std::size_t>(frames_ - region_->base());
   }
 
+  // Where the bytes after the frames start (PoolConfig::trailer_bytes), from the Region's
+  // base; the trailer runs to the Region's end.
+  std::size_t trailer_offset() const noexcept;
+
   // Sums of every thread's counters; each is exact when its thread is quiet.
   PoolCounters counters() const noexcept;
   // Free frames in the shared ring (not counting any cache).
@@ -136,6 +151,16 @@ class PacketPool {
   void enable_charges();  // idempotent; from one thread, before the first charge()
   // Marks the n frames as `owner`'s and adds them to its count; enable_charges() first.
   void charge(Packet* const* pkts, std::uint32_t n, std::uint16_t owner) noexcept;
+  // Ends the charges of the n frames now, as their put would (a frame lent to another
+  // process by index leaves the pool's accounting without a put).
+  void uncharge(Packet* const* pkts, std::uint32_t n) noexcept {
+    if (auto* t = charges_.load(std::memory_order_acquire); t != nullptr) uncharge(t, pkts, n);
+  }
+  // Frame i with its metadata written afresh (identity, an empty window after the pool's
+  // headroom, no annotation, no charge): a frame that comes back by index from a process
+  // that could write its metadata. i must be valid_index().
+  Packet* rebuild(std::uint32_t i) noexcept;
+
   // The frames charged to `owner` and not yet back (0 when charges are off).
   std::int64_t charged(std::uint16_t owner) const noexcept {
     const auto* t = charges_.load(std::memory_order_acquire);
@@ -220,6 +245,7 @@ class PacketPool {
 
   std::shared_ptr<Region> region_;
   ring::MpmcRing<std::uint32_t>* ring_ = nullptr;
+  std::unique_ptr<std::byte[]> private_ring_;  // attach_private: ring_ lives here
   std::byte* frames_ = nullptr;
   std::uintptr_t frames_base_ = 0;  // frames_ as an integer, for all_owned()
   std::uintptr_t frames_bytes_ = 0;

@@ -1,6 +1,8 @@
 #include "mem/packet_pool.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <set>
 #include <thread>
@@ -265,6 +267,44 @@ TEST(PacketPool, AttachValidatesTheRegion) {
   auto again = PacketPool::attach(pool->region());
   ASSERT_FALSE(again.is_ok());
   EXPECT_EQ(again.status().code(), Errc::kAlreadyExists);
+}
+
+// A tenant's view of the frames it was lent (tenant_link.h): its free list starts empty and
+// holds only what it puts; the pool's shared ring, and the creator's view, never see them.
+// Attached in a child process, where the pool's id is free, as a tenant would.
+TEST(PacketPool, APrivateViewAllocatesOnlyWhatItPut) {
+  PoolConfig c = small(64);
+  c.trailer_bytes = 8192;
+  auto pool = PacketPool::create(c).value();
+  EXPECT_EQ(pool->trailer_offset() % 4096, 0u);
+  EXPECT_GE(pool->trailer_offset(), pool->frames_offset() + 64u * pool->frame_size());
+  EXPECT_GE(pool->region()->size(), pool->trailer_offset() + 8192);
+  const std::uint32_t shared_free = pool->ring_free_estimate();
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    // As in a fresh process: the creator's view (and its id) gone, the memory mapped.
+    std::shared_ptr<Region> region = pool->region();
+    pool.reset();
+    auto view = PacketPool::attach_private(region, 0);
+    if (!view.is_ok()) _exit(2);
+    PacketPool& v = **view;
+    if (v.alloc() != nullptr) _exit(3);  // nothing lent yet
+    Packet* lent[2] = {v.rebuild(7), v.rebuild(9)};
+    v.put_bulk(lent, 2);
+    Packet* a = v.alloc();
+    Packet* b = v.alloc();
+    if (a == nullptr || b == nullptr || v.alloc() != nullptr) _exit(4);
+    if (v.index_of(a) + v.index_of(b) != 16) _exit(5);
+    if (!a->set_window(256, 100) || a->data_offset() != 256 || a->length() != 100) _exit(6);
+    if (a->set_window(16, 10) || a->set_window(256, 4000)) _exit(7);  // metadata, past the end
+    _exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_EQ(pool->ring_free_estimate(), shared_free);  // the child touched no shared list
 }
 
 }  // namespace

@@ -86,6 +86,20 @@ class GuardedProducer {
     return n;
   }
 
+  // Items the consumer has not taken yet (reads its tail); the capacity, and a fault
+  // counted, when its tail is at an impossible distance.
+  std::uint32_t pending() noexcept {
+    if (UPLANE_UNLIKELY(slots_ == nullptr)) return 0;
+    const std::uint32_t tail = tail_peer_->load(std::memory_order_acquire);
+    const std::uint32_t used = head_ - tail;
+    if (UPLANE_UNLIKELY(used > cap_)) {
+      ++peer_faults_;
+      return cap_;
+    }
+    cached_tail_ = tail;
+    return used;
+  }
+
   // Calls that found the consumer's tail at an impossible distance from our head. Read it
   // on the producing thread (or while it is quiet).
   std::uint64_t peer_faults() const noexcept { return peer_faults_; }

@@ -51,12 +51,16 @@ mem::Batch packets(mem::PacketPool& pool, std::uint32_t first, std::uint32_t n,
   return b;
 }
 
+Result<std::unique_ptr<TenantLinkTenant>> attach(const TenantLinkHost& h) {
+  return TenantLinkTenant::attach(h.pool_region(), h.ring_region(), h.ring_offset());
+}
+
 // The tenant's side of an echo: everything on rx goes back on tx on port+1, byte 1 set.
 std::uint32_t echo(TenantLinkTenant& t) {
   LinkDesc d[64];
   const std::uint32_t got = t.receive(d, 64);
   for (std::uint32_t i = 0; i < got; ++i) {
-    t.frame(d[i].index)[1] = 0xee;
+    t.data(d[i])[1] = 0xee;
     d[i].port = static_cast<std::uint16_t>(d[i].port + 1);
   }
   const std::uint32_t sent = t.send(d, got);
@@ -67,7 +71,7 @@ std::uint32_t echo(TenantLinkTenant& t) {
 TEST(TenantLink, PacketsGoToTheTenantAndBackCopiedBothWays) {
   auto pool = host_pool();
   auto host = link();
-  auto tenant = TenantLinkTenant::attach(host->region());
+  auto tenant = attach(*host);
   ASSERT_TRUE(tenant.is_ok()) << tenant.status().message();
   std::uint32_t back = 0;
   for (std::uint32_t round = 0; round < 40; ++round) {
@@ -95,6 +99,46 @@ TEST(TenantLink, PacketsGoToTheTenantAndBackCopiedBothWays) {
   EXPECT_TRUE(pool->check_no_leaks().is_ok()) << pool->check_no_leaks().message();
 }
 
+// Zero copy (LinkConfig::lend): the host's own frames go to the tenant by index and come
+// back the same frames, their metadata rebuilt; what the tenant still holds when the link
+// goes returns to the host's pool.
+TEST(TenantLink, LentFramesGoAndComeBackByIndex) {
+  auto pool = host_pool();
+  LinkConfig c;
+  c.ring_slots = 64;
+  c.lend = pool.get();
+  auto host = TenantLinkHost::create(c).value();
+  EXPECT_TRUE(host->zero_copy());
+  EXPECT_EQ(host->pool_region(), pool->region());
+  auto tenant = attach(*host);
+  ASSERT_TRUE(tenant.is_ok()) << tenant.status().message();
+  mem::Batch b = packets(*pool, 0, 20, 70);
+  std::vector<std::uint32_t> sent;
+  for (const mem::Packet* p : b.packets()) sent.push_back(pool->index_of(p));
+  ASSERT_EQ(host->deliver(b, 1), 20u);
+  EXPECT_EQ(echo(**tenant), 20u);
+  mem::Batch out;
+  ASSERT_EQ(host->collect(*pool, out), 20u);
+  for (std::uint32_t i = 0; i < out.size(); ++i) {
+    const mem::Packet* p = out[i];
+    EXPECT_EQ(pool->index_of(p), sent[i]);  // the same frame: no copy
+    EXPECT_EQ(p->length(), 70u);
+    EXPECT_EQ(p->data()[0], static_cast<std::uint8_t>(i));
+    EXPECT_EQ(p->data()[1], 0xee);
+    EXPECT_EQ(p->input_port(), 2);
+  }
+  for (mem::Packet* p : out.packets()) mem::free_packet(p);
+  // Five more it never gives back, and the fill ring's frames: back when the link goes.
+  mem::Batch held = packets(*pool, 0, 5);
+  ASSERT_EQ(host->deliver(held, 0), 5u);
+  EXPECT_GT(host->fill(), 0u);
+  EXPECT_TRUE(host->balanced());
+  host.reset();
+  tenant->reset();
+  pool->flush_thread_cache();
+  EXPECT_TRUE(pool->check_no_leaks().is_ok()) << pool->check_no_leaks().message();
+}
+
 TEST(TenantLink, FullLinkLeavesPacketsWithTheCaller) {
   auto pool = host_pool();
   auto host = link(/*frames=*/48, /*slots=*/32);
@@ -115,10 +159,10 @@ TEST(TenantLink, FullLinkLeavesPacketsWithTheCaller) {
   // Too long for a link's frame: freed, counted, not left with the caller.
   LinkConfig small;
   small.frame_count = 8;
-  small.frame_size = 256;
+  small.frame_size = 512;
   small.ring_slots = 8;
   auto tiny = TenantLinkHost::create(small).value();
-  mem::Batch big = packets(*pool, 0, 2, 300);
+  mem::Batch big = packets(*pool, 0, 2, 300);  // 256 bytes of metadata and headroom first
   EXPECT_EQ(tiny->deliver(big, 0), 0u);
   EXPECT_TRUE(big.empty());
   EXPECT_EQ(tiny->dropped(LinkDrop::kTooLong), 2u);
@@ -129,7 +173,7 @@ TEST(TenantLink, FullLinkLeavesPacketsWithTheCaller) {
   small.frame_size = 1000;
   EXPECT_NE(TenantLinkHost::create(small).status().message().find("frame_size 1000"),
             std::string::npos);
-  small.frame_size = 256;
+  small.frame_size = 512;
   small.ring_slots = 100;
   EXPECT_NE(TenantLinkHost::create(small).status().message().find("ring_slots 100"),
             std::string::npos);
@@ -141,26 +185,27 @@ TEST(TenantLink, FullLinkLeavesPacketsWithTheCaller) {
 TEST(TenantLink, AHostileTenantLosesItsPacketsNeverTheHosts) {
   auto pool = host_pool();
   auto host = link(/*frames=*/128, /*slots=*/64);
-  auto t = TenantLinkTenant::attach(host->region()).value();
+  auto t = attach(*host).value();
   mem::Batch b = packets(*pool, 0, 8);
   ASSERT_EQ(host->deliver(b, 0), 8u);
   LinkDesc got[8];
   ASSERT_EQ(t->receive(got, 8), 8u);
   const LinkDesc bad[] = {
-      {1000, 60, 0},  // out of range
-      {100, 60, 0},   // never given
+      {1000, 256, 60, 0, 0},  // out of range
+      {100, 256, 60, 0, 0},   // never given
       got[0],
-      got[0],                   // the same frame twice
-      {got[1].index, 4000, 0},  // longer than a 2048-byte frame
-      {got[2].index, 60, 0},    // fine
+      got[0],                            // the same frame twice
+      {got[1].index, 256, 4000, 0, 0},   // past the end of a 2048-byte frame
+      {got[3].index, 16, 60, 0, 0},      // over the frame's metadata
+      {got[2].index, 256, 60, 0, 0},     // fine
   };
-  ASSERT_EQ(t->send(bad, 6), 6u);
+  ASSERT_EQ(t->send(bad, 7), 7u);
   mem::Batch out;
   EXPECT_EQ(host->collect(*pool, out), 2u);  // got[0] once, got[2]
   EXPECT_EQ(host->ledger().rejected(FrameReject::kOutOfRange), 1u);
   EXPECT_EQ(host->ledger().rejected(FrameReject::kNotHeld), 1u);
   EXPECT_EQ(host->ledger().rejected(FrameReject::kTwice), 1u);
-  EXPECT_EQ(host->ledger().rejected(FrameReject::kBadLength), 1u);
+  EXPECT_EQ(host->ledger().rejected(FrameReject::kBadLength), 2u);
   for (mem::Packet* p : out.packets()) mem::free_packet(p);
   out.clear();
 
@@ -180,7 +225,7 @@ TEST(TenantLink, AHostileTenantLosesItsPacketsNeverTheHosts) {
     }
   }
   EXPECT_TRUE(host->balanced());
-  // The five frames it still holds come back when it is cut off; then good traffic flows.
+  // The four frames it still holds come back when it is cut off; then good traffic flows.
   host->reclaim();
   EXPECT_EQ(host->frames_free(), 128u);
   EXPECT_TRUE(host->balanced());
@@ -200,7 +245,7 @@ TEST(TenantLink, AHostileTenantLosesItsPacketsNeverTheHosts) {
 TEST(TenantLink, ScribbledRingsHurtOnlyTheTenant) {
   auto pool = host_pool();
   auto host = link(/*frames=*/64, /*slots=*/32);
-  auto t = TenantLinkTenant::attach(host->region()).value();
+  auto t = attach(*host).value();
   mem::Batch b = packets(*pool, 0, 16);
   ASSERT_EQ(host->deliver(b, 0), 16u);
   std::mt19937 rng(11);
@@ -216,7 +261,7 @@ TEST(TenantLink, ScribbledRingsHurtOnlyTheTenant) {
     mem::Batch more = packets(*pool, 0, 4);
     (void)host->deliver(more, 0);
     for (mem::Packet* p : more.packets()) mem::free_packet(p);
-    (void)host->fill(8);
+    (void)host->fill();
     ASSERT_TRUE(host->balanced()) << round;
   }
   host->reclaim();
@@ -232,12 +277,13 @@ TEST(TenantLink, AnotherProcessEchoesThenDiesHoldingFrames) {
   auto pool = host_pool(2048);
   auto host = link(/*frames=*/512, /*slots=*/256);
   auto sockets = socket_pair().value();
+  const std::size_t ring_offset = host->ring_offset();
   const pid_t pid = fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
     auto region = mem::Region::receive(sockets.second.get());
     if (!region.is_ok()) _exit(2);
-    auto t = TenantLinkTenant::attach(std::move(region).value());
+    auto t = TenantLinkTenant::attach(*region, *region, ring_offset);
     if (!t.is_ok()) _exit(3);
     std::uint32_t echoed = 0;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
@@ -253,7 +299,7 @@ TEST(TenantLink, AnotherProcessEchoesThenDiesHoldingFrames) {
     for (int i = 0; i < 20000; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     _exit(echoed == 20000 ? 0 : 4);
   }
-  ASSERT_TRUE(host->region()->send_to(sockets.first.get()).is_ok());
+  ASSERT_TRUE(host->pool_region()->send_to(sockets.first.get()).is_ok());
   std::uint32_t sent = 0, back = 0;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (back < 20000 && std::chrono::steady_clock::now() < deadline) {

@@ -27,6 +27,7 @@
 #include "io/port.h"
 #include "mem/packet_pool.h"
 #include "tenant/tenant_elements.h"
+#include "tenant/tenant_process.h"
 
 namespace uplane::tenant {
 
@@ -50,6 +51,10 @@ std::string_view tenant_drop_name(TenantDrop r) noexcept {
       return "tx_full";
     case TenantDrop::kOverBudget:
       return "over_budget";
+    case TenantDrop::kTenantDown:
+      return "tenant_down";
+    case TenantDrop::kLinkFull:
+      return "link_full";
     case TenantDrop::kOverFrames:
       return "over_frames";
     case TenantDrop::kCount:
@@ -109,6 +114,7 @@ struct TenantSlot {
   std::vector<ring::HeapRing<IngressRing>> rings;  // parallel to port_ids
   TenantCounters counters;
   Buckets buckets;               // its worker's
+  std::unique_ptr<ProcessTenant> proc;  // mode process: its processes (outlive its graphs)
   std::unique_ptr<Graph> graph;  // the one its worker runs (control thread's handle)
 
   IngressRing* ring_for(std::uint16_t port) const noexcept {
@@ -712,16 +718,52 @@ struct Host::State {
   Status add(const TenantSpec& t);
   Status replace(const TenantSpec& t);
   Status remove(std::string_view name);
+
+  // What an out-of-process tenant's child is started from.
+  ChildSpec child_spec(const TenantSlot& slot, const TenantSpec& t) const {
+    ChildSpec c;
+    c.name = t.name;
+    c.click = t.click;
+    c.click_file = t.click_file;
+    c.click_line = t.click_line;
+    for (std::uint16_t id : slot.port_ids) c.ports.push_back(ports[id]->spec.name);
+    c.link.name = "tenant-" + t.name;
+    c.link.frame_count = std::max<std::uint32_t>(opt.ingress_ring * 2, 2048);
+    c.link.ring_slots = opt.ingress_ring;
+    c.link.lend = t.trusted ? pool.get() : nullptr;
+    c.program = t.program.empty() ? opt.tenant_program : t.program;
+    return c;
+  }
+
+  // The supervisor: restarts out-of-process tenants that died, kills stalled ones.
+  std::thread supervisor;
+  std::atomic<bool> supervising{false};
+  void supervise_loop();
 };
+
+void Host::State::supervise_loop() {
+  while (supervising.load(std::memory_order_acquire)) {
+    bool any = false;
+    {
+      std::lock_guard lock(mu);
+      for (const auto& t : tenants) {
+        if (t->proc == nullptr) continue;
+        any = true;
+        t->proc->supervise(now_ns());
+      }
+    }
+    // A few ms to notice a death or a stall when there are process tenants; idle otherwise.
+    std::this_thread::sleep_for(std::chrono::milliseconds(any ? 2 : 20));
+  }
+}
 
 Status Host::State::check_spec(const TenantSpec& t, const TenantSlot* self, int* worker_out) const {
   const std::string who = tenant_where(t);
   if (!valid_tenant_name(t.name))
     return make_error(Errc::kInvalidArgument,
                       "{}: a tenant's name is a letter, then letters, digits, '_' or '-'", who);
-  if (t.mode != TenantMode::kInProcess)
-    return make_error(Errc::kInvalidArgument,
-                      "{}: mode 'process' (out-of-process tenants) is not supported yet", who);
+  if (t.mode == TenantMode::kProcess && t.selector.ports.size() > 0xfff0)
+    return make_error(Errc::kInvalidArgument, "{}: too many ports", who);
   if (t.selector.ports.empty())
     return make_error(Errc::kInvalidArgument, "{}: its selector names no port", who);
   int worker = -1;
@@ -778,7 +820,18 @@ Result<std::unique_ptr<Graph>> Host::State::build_graph(const TenantSlot& slot,
   // Blank lines in front, so that line numbers in messages are the file's.
   std::string text(t.click_line > 1 ? std::min<std::uint32_t>(t.click_line - 1, 1u << 20) : 0,
                    '\n');
-  text += t.click;
+  const bool proxy = t.mode == TenantMode::kProcess;
+  if (proxy) {
+    // Its graph runs in its own process; here it is the link to that process, port by port
+    // (link port i is host port slot.port_ids[i], as the process was told).
+    text = fmt::format("link :: TenantProcessLink({});\n", slot.port_ids.size());
+    for (std::size_t i = 0; i < slot.port_ids.size(); ++i) {
+      const std::string& pn = ports[slot.port_ids[i]]->spec.name;
+      text += fmt::format("FromDevice({0}) -> [{1}]link; link[{1}] -> ToDevice({0});\n", pn, i);
+    }
+  } else {
+    text += t.click;
+  }
   auto parsed = graph::parse_config(text, file);
   if (!parsed.is_ok())
     return make_error(parsed.status().code(), "{}: {}", who, parsed.status().message());
@@ -786,7 +839,7 @@ Result<std::unique_ptr<Graph>> Host::State::build_graph(const TenantSlot& slot,
   for (graph::ElementDecl& d : cfg.elements) {
     if (d.class_name == "FromDevice") d.class_name = "TenantFromDevice";
     if (d.class_name == "ToDevice") d.class_name = "TenantToDevice";
-    const std::string_view why = class_denied_in_tenant(d.class_name);
+    const std::string_view why = proxy ? std::string_view() : class_denied_in_tenant(d.class_name);
     if (!why.empty())
       return make_error(Errc::kInvalidArgument, "{}: {}: {} :: {}: {}", who, d.where.str(), d.name,
                         d.class_name, why);
@@ -801,6 +854,7 @@ Result<std::unique_ptr<Graph>> Host::State::build_graph(const TenantSlot& slot,
   ctx.macs = mac_keys(t.selector.macs);
   ctx.accounting = opt.accounting;
   ctx.count_bits = t.budget.bps != 0;
+  ctx.process = slot.proc.get();
   for (const auto& p : ports) {
     PortBinding b;
     b.name = p->spec.name;
@@ -885,9 +939,13 @@ Status Host::State::add(const TenantSpec& t) {
     slot->port_ids.push_back(p->index);
     slot->rings.push_back(std::move(ring).value());
   }
+  if (t.mode == TenantMode::kProcess)
+    slot->proc = std::make_unique<ProcessTenant>(t.restart, t.stall_ms);
   auto g = build_graph(*slot, t);
   if (!g.is_ok()) return g.status();
   slot->graph = std::move(g).value();
+  // Its process is up, its configuration accepted, before any frame is steered to it.
+  if (slot->proc != nullptr) UPLANE_RETURN_IF_ERROR(slot->proc->start(child_spec(*slot, t)));
   if (t.budget.frames != 0) pool->enable_charges();  // before a plan charges a frame
   std::vector<TenantSlot*> slots = slots_of(worker, nullptr);
   slots.push_back(slot.get());
@@ -919,6 +977,26 @@ Status Host::State::replace(const TenantSpec& t) {
                       "{}: a replacement keeps the tenant's ports; remove and add it to change "
                       "them",
                       tenant_where(t));
+  if (t.mode != slot->spec.mode)
+    return make_error(Errc::kInvalidArgument,
+                      "{}: a replacement keeps the tenant's mode; remove and add it to change it",
+                      tenant_where(t));
+  if (slot->proc != nullptr) {
+    // Hitless: the new process attaches (its configuration accepted) and takes new frames
+    // before the old one is asked to leave; the old one finishes what it holds.
+    UPLANE_RETURN_IF_ERROR(slot->proc->start(child_spec(*slot, t)));
+    slot->proc->set_policy(t.restart, t.stall_ms);
+    if (t.budget.frames != 0) pool->enable_charges();
+    std::unique_ptr<Plan> plan =
+        make_plan(worker, slots_of(worker, nullptr), slot, slot->graph.get(), &t);
+    HostWorker& hw = *workers[static_cast<std::size_t>(worker)];
+    Plan* fresh = plan.get();
+    Status swapped = on_worker(worker, [&hw, fresh] { hw.plan = fresh; });
+    if (swapped.is_ok()) plans[static_cast<std::size_t>(worker)] = std::move(plan);
+    slot->spec = t;  // the process runs the new configuration either way
+    slot->counters.replacements.add();
+    return swapped;
+  }
   auto built = build_graph(*slot, t);
   if (!built.is_ok()) return built.status();
   std::unique_ptr<Graph> g = std::move(built).value();
@@ -1073,6 +1151,9 @@ Status Host::start() {
       worker_loop(*w, st->phase, *st->pool, st->opt.drain_timeout_ms, st->opt.busy_poll);
     });
   }
+  s_->supervising.store(true, std::memory_order_release);
+  State* st = s_.get();
+  s_->supervisor = std::thread([st] { st->supervise_loop(); });
   return {};
 }
 
@@ -1085,6 +1166,13 @@ void Host::stop() {
   std::lock_guard lock(s_->mu);
   if (s_->stopped) return;
   s_->stopped = true;
+  if (s_->supervisor.joinable()) {
+    s_->supervising.store(false, std::memory_order_release);
+    // It takes mu: let it finish its round without us holding it.
+    s_->mu.unlock();
+    s_->supervisor.join();
+    s_->mu.lock();
+  }
   if (s_->started) {
     s_->phase.store(Phase::kDraining, std::memory_order_release);
     for (auto& w : s_->workers) w->mailbox.wake();
@@ -1094,6 +1182,8 @@ void Host::stop() {
   // Every graph gives its frames back, every ring is emptied, every port closes (a pipe
   // drains its rings as it does).
   for (auto& t : s_->tenants) {
+    // Out-of-process tenants' processes go first; a zero-copy link gives the host its frames.
+    if (t->proc != nullptr) t->proc->stop();
     if (t->graph != nullptr && t->graph->router != nullptr)
       (void)t->graph->router->cleanup_and_check_leaks();
     t->drain_rings();
@@ -1151,6 +1241,19 @@ std::vector<TenantStats> Host::stats() const {
     st.frames = t->spec.budget.frames != 0 ? s_->pool->charged(t->id) : 0;
     st.throttled_ns = static_cast<std::uint64_t>(static_cast<double>(c.throttled_cycles.get()) *
                                                  1e9 / cycles_per_second());
+    if (t->proc != nullptr) {
+      const ProcessStats ps = t->proc->stats();
+      st.process = true;
+      st.pid = ps.pid;
+      st.starts = ps.starts;
+      st.deaths = ps.deaths;
+      st.stalls = ps.stalls;
+      st.frames_reclaimed = ps.reclaimed;
+      for (std::size_t i = 0; i < st.rejects.size(); ++i) st.rejects[i] = ps.rejects[i];
+      st.ring_faults = ps.ring_faults;
+      st.unbalanced = ps.unbalanced;
+      st.last_exit = ps.last_exit;
+    }
     v.push_back(std::move(st));
   }
   return v;

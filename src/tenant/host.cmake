@@ -20,3 +20,17 @@ else()
               DEPS uplane::tenant uplane_elements uplane_io LABELS "element;concurrent"
               TIMEOUT 300)
 endif()
+
+# Out-of-process tenants (tenant_process.h) on a running host: the children are the real
+# `uplane tenant` and tenant_hostile, a tenant program that attacks the host through its
+# link. Not under ThreadSanitizer: that build does not build `uplane`.
+if(NOT "thread" IN_LIST UPLANE_SANITIZE)
+  add_executable(tenant_hostile ${CMAKE_CURRENT_SOURCE_DIR}/hostile_tenant.cc)
+  target_link_libraries(tenant_hostile PRIVATE uplane::tenant uplane_elements uplane_io)
+  uplane_test(tenant_process_test SOURCES process_test.cc
+              DEPS uplane::tenant uplane_elements uplane_io LABELS element TIMEOUT 300)
+  target_compile_definitions(tenant_process_test PRIVATE
+    UPLANE_BINARY="$<TARGET_FILE:uplane>"
+    UPLANE_HOSTILE_TENANT="$<TARGET_FILE:tenant_hostile>")
+  add_dependencies(tenant_process_test uplane tenant_hostile)
+endif()

@@ -73,6 +73,8 @@ enum class TenantDrop : std::uint8_t {
   kTxFull,       // the port's transmit ring stayed full (push ToDevice)
   kOverBudget,   // its ingress ring had no room while it was over budget (not served)
   kOverFrames,   // it already held its `frames` budget's worth of the host's frames
+  kTenantDown,   // mode process: no process of it was attached to take the frame
+  kLinkFull,     // mode process: its process's rx ring (or its pool) had no room
   kCount
 };
 inline constexpr std::size_t kTenantDropCount = static_cast<std::size_t>(TenantDrop::kCount);
@@ -94,6 +96,15 @@ struct TenantStats {
   std::uint64_t throttled_ns = 0;  // time it waited over budget, its graph not run (ended waits)
   std::uint64_t throttled_passes = 0;  // worker passes that skipped it for its budget
   std::int64_t frames = 0;             // frames it holds now (counted only under a `frames` budget)
+  // mode process: its process (pid -1: none runs), how often it was started, died without
+  // being asked, was killed for stalling, and what the host took back or refused.
+  bool process = false;
+  std::int64_t pid = -1;
+  std::uint64_t starts = 0, deaths = 0, stalls = 0, frames_reclaimed = 0;
+  std::array<std::uint64_t, 4> rejects{};  // FrameReject: out_of_range, not_held, twice, bad_length
+  std::uint64_t ring_faults = 0;
+  std::uint64_t unbalanced = 0;  // gone processes whose frames did not all come back (0)
+  std::string last_exit;
 
   std::uint64_t drop(TenantDrop r) const noexcept { return drops[static_cast<std::size_t>(r)]; }
   std::uint64_t total_drops() const noexcept;
@@ -130,6 +141,9 @@ struct HostOptions {
   // drops are always counted, one add per batch; budgets keep what they need). Off is for
   // measuring what they cost (bench/tenant/run.sh, case accounting).
   bool accounting = true;
+  // The program an out-of-process tenant runs (`PROGRAM tenant --fd 3`) when its spec
+  // names none; empty: this process's own binary (`uplane`).
+  std::string tenant_program;
   // Workers never sleep or yield when idle: they spin, one core each, as DPDK's do (no
   // wake-up latency, a whole core always). Off: adaptive polling (see host.cc, backoff).
   bool busy_poll = false;

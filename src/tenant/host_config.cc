@@ -52,8 +52,9 @@ constexpr std::uint64_t kMaxRate = 1'000'000'000'000'000;  // 10^15 per second
 constexpr std::string_view kTopKeys[] = {"control", "default_tenant", "port", "worker", "tenant"};
 constexpr std::string_view kPortKeys[] = {"name", "device", "driver", "queues", "ring_size"};
 constexpr std::string_view kWorkerKeys[] = {"cpu", "ports"};
-constexpr std::string_view kTenantKeys[] = {"name", "config",   "click",
-                                            "mode", "selector", "budget"};
+constexpr std::string_view kTenantKeys[] = {"name",     "config",   "click",   "mode",
+                                            "selector", "budget",   "restart", "stall_ms",
+                                            "trusted",  "program"};
 constexpr std::string_view kSelectorKeys[] = {"ports", "vlans", "macs"};
 constexpr std::string_view kBudgetKeys[] = {"cpu_share", "pps", "bps", "frames", "weight"};
 constexpr std::string_view kDrivers[] = {"auto", "xdp", "packet", "tap", "shm", "null"};
@@ -643,12 +644,50 @@ class HostParser {
           }
         }
       }
+      parse_process(t, ts);
       if (const auto* v = t.get("selector")) parse_selector(*v, ts, info);
       if (const auto* v = t.get("budget")) parse_budget(*v, ts);
       if (!name_ok) continue;  // nothing can refer to it
       host_.tenants.push_back(std::move(ts));
       infos_.push_back(info);
     }
+  }
+
+  // An out-of-process tenant's keys: restart, stall_ms, trusted, program (tenant_process.h).
+  void parse_process(const toml::table& t, TenantSpec& ts) {
+    const char* keys[] = {"restart", "stall_ms", "trusted", "program"};
+    if (ts.mode != TenantMode::kProcess) {
+      for (const char* k : keys)
+        if (const auto* v = t.get(k))
+          error(ref(*v), fmt::format("tenant.{}: only for a tenant of mode \"process\"", k));
+      return;
+    }
+    if (const auto* v = t.get("restart")) {
+      if (auto s = string_value(*v, "tenant.restart")) {
+        if (*s == "always") {
+          ts.restart = RestartPolicy::kAlways;
+        } else if (*s == "on-failure") {
+          ts.restart = RestartPolicy::kOnFailure;
+        } else if (*s == "never") {
+          ts.restart = RestartPolicy::kNever;
+        } else {
+          error(ref(*v), fmt::format("tenant.restart: expected \"always\", \"on-failure\" or "
+                                     "\"never\", got \"{}\"",
+                                     *s));
+        }
+      }
+    }
+    if (const auto* v = t.get("stall_ms"))
+      if (auto ms = int_value(*v, "tenant.stall_ms", 0, 3'600'000)) ts.stall_ms = static_cast<std::uint64_t>(*ms);
+    if (const auto* v = t.get("trusted")) {
+      if (const auto* b = v->as_boolean()) {
+        ts.trusted = b->get();
+      } else {
+        error(ref(*v), fmt::format("tenant.trusted: expected true or false, got {}", type_name(*v)));
+      }
+    }
+    if (const auto* v = t.get("program"))
+      if (auto s = string_value(*v, "tenant.program")) ts.program = *s;
   }
 
   void parse_click(const toml::table& t, TenantSpec& ts, TenantInfo& info) {

@@ -274,7 +274,8 @@ budgett = {}
             "of: cpu, ports)");
   EXPECT_EQ(e[3],
             "host.toml:12:1: unknown key 'budgett' in [[tenant]]: did you mean 'budget'? "
-            "(expected one of: name, config, click, mode, selector, budget)");
+            "(expected one of: name, config, click, mode, selector, budget, restart, stall_ms, "
+            "trusted, program)");
   EXPECT_EQ(e[4],
             "host.toml:15:3: unknown key 'vlan' in [tenant.selector]: did you mean 'vlans'? "
             "(expected one of: ports, vlans, macs)");
@@ -496,6 +497,59 @@ budget.frames = 4294967296
   EXPECT_EQ(e[15],
             "host.toml:27:17: tenant.budget.frames: expected an integer from 1 to "
             "4294967295, got 4294967296");
+}
+
+TEST_F(HostConfigTest, ProcessTenantKeys) {
+  auto h = parse(std::string(kPorts) + R"([[tenant]]
+name = "red"
+mode = "process"
+restart = "on-failure"
+stall_ms = 500
+trusted = true
+program = "/opt/my-tenant"
+click = "FromDevice(p1) -> Discard"
+selector.ports = ["p1"]
+[[tenant]]
+name = "blue"
+mode = "process"
+click = "FromDevice(p0) -> Discard"
+selector.ports = ["p0"]
+)");
+  ASSERT_TRUE(h.is_ok()) << h.status().message();
+  ASSERT_EQ(h->tenants.size(), 2u);
+  const TenantSpec& red = h->tenants[0];
+  EXPECT_EQ(red.mode, TenantMode::kProcess);
+  EXPECT_EQ(red.restart, RestartPolicy::kOnFailure);
+  EXPECT_EQ(red.stall_ms, 500u);
+  EXPECT_TRUE(red.trusted);
+  EXPECT_EQ(red.program, "/opt/my-tenant");
+  const TenantSpec& blue = h->tenants[1];  // the defaults
+  EXPECT_EQ(blue.restart, RestartPolicy::kAlways);
+  EXPECT_EQ(blue.stall_ms, 2000u);
+  EXPECT_FALSE(blue.trusted);
+  EXPECT_TRUE(blue.program.empty());
+
+  const auto e = errors(std::string(kPorts) + R"([[tenant]]
+name = "red"
+mode = "process"
+restart = "sometimes"
+stall_ms = -1
+trusted = "yes"
+click = "FromDevice(p1) -> Discard"
+selector.ports = ["p1"]
+[[tenant]]
+name = "blue"
+stall_ms = 100
+click = "FromDevice(p0) -> Discard"
+selector.ports = ["p0"]
+)");
+  ASSERT_EQ(e.size(), 4u) << ::testing::PrintToString(e);
+  EXPECT_EQ(e[0],
+            "host.toml:10:11: tenant.restart: expected \"always\", \"on-failure\" or \"never\", "
+            "got \"sometimes\"");
+  EXPECT_EQ(e[1], "host.toml:11:12: tenant.stall_ms: expected an integer from 0 to 3600000, got -1");
+  EXPECT_EQ(e[2], "host.toml:12:11: tenant.trusted: expected true or false, got a string");
+  EXPECT_EQ(e[3], "host.toml:17:12: tenant.stall_ms: only for a tenant of mode \"process\"");
 }
 
 TEST_F(HostConfigTest, RatesTakeSuffixes) {

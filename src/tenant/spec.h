@@ -81,6 +81,9 @@ struct Budget {
 };
 
 enum class TenantMode : std::uint8_t { kInProcess, kProcess };
+// What the host does when an out-of-process tenant's process exits without being asked:
+// start another always, only when it failed (a signal or a non-zero status), or never.
+enum class RestartPolicy : std::uint8_t { kAlways, kOnFailure, kNever };
 
 struct TenantSpec {
   std::string name;              // [A-Za-z][A-Za-z0-9_-]*; its elements are "name/..."
@@ -90,6 +93,13 @@ struct TenantSpec {
   Selector selector;
   Budget budget;
   TenantMode mode = TenantMode::kInProcess;
+  // mode = process (tenant_process.h): its restart policy; how long its rx ring may stay
+  // full before the host deems it stalled and kills it; whether the host trusts it with
+  // its own pool (zero copy); the program to run (empty: the host's own binary).
+  RestartPolicy restart = RestartPolicy::kAlways;
+  std::uint64_t stall_ms = 2000;
+  bool trusted = false;
+  std::string program;
   SourceRef where;
 };
 

@@ -6,8 +6,10 @@
 
 #include "graph/registry.h"
 #include "graph/task.h"
+#include "base/cpu.h"
 #include "io/from_device.h"
 #include "io/port.h"
+#include "tenant/tenant_process.h"
 
 namespace uplane::tenant {
 
@@ -48,6 +50,7 @@ std::string_view class_denied_in_tenant(std::string_view cls) noexcept {
   if (cls == "FromDump" || cls == "ToDump")
     return "reads or writes the host's files; not allowed in an in-process tenant";
   if (cls == "ControlSocket") return "the host has the control socket (uplanectl)";
+  if (cls == "TenantProcessLink") return "the host's own element (mode process)";
   return {};
 }
 
@@ -301,9 +304,140 @@ class TenantToDevice final : public graph::Element {
   graph::Counter64 drops_;
 };
 
+class TenantProcessLink final : public graph::Element {
+ public:
+  static constexpr graph::ElementSpec kSpec{
+      .name = "TenantProcessLink", .ports = "-/-", .processing = "h/h"};
+
+  Status configure(graph::Args& args) override {
+    ctx_ = context_of(*this);
+    if (ctx_ == nullptr || ctx_->process == nullptr)
+      return make_error(Errc::kInvalidArgument, "TenantProcessLink is the host's own element");
+    std::uint32_t n = 0;
+    UPLANE_RETURN_IF_ERROR(args.required("N", n).done());
+    if (ninputs() != static_cast<int>(n) || noutputs() != static_cast<int>(n))
+      return make_error(Errc::kInvalidArgument, "{} ports, {} inputs and {} outputs", n,
+                        ninputs(), noutputs());
+    proc_ = ctx_->process;
+    return {};
+  }
+  Status initialize() override {
+    add_task(true);
+    // The process's answers are polled: the worker never sleeps longer than this between
+    // looks (its ports wake it for what comes from outside).
+    timer_ = add_timer();
+    timer_->schedule_after_ms(1);
+    return {};
+  }
+  void run_timer(graph::Timer& t) noexcept override { t.schedule_after_ms(1); }
+  void add_handlers() override {
+    add_read_handler("delivered", [this] { return fmt::format("{}\n", delivered_.get()); });
+    add_read_handler("collected", [this] { return fmt::format("{}\n", collected_.get()); });
+  }
+
+  void push(int port, graph::Batch& b) noexcept override {
+    adopt();
+    TenantChild* c = cur_;
+    if (c == nullptr) {
+      ctx_->counters->drop(TenantDrop::kTenantDown, b.size());
+      graph::free_batch(b);
+      return;
+    }
+    delivered_.add(c->link().deliver(b, static_cast<std::uint16_t>(port)));
+    if (!b.empty()) {
+      // Its rx ring (or its pool) is full: it is slower than its traffic, or stalled.
+      if (c->full_since_ns.load(std::memory_order_relaxed) == 0)
+        c->full_since_ns.store(now_ns(), std::memory_order_relaxed);
+      ctx_->counters->drop(TenantDrop::kLinkFull, b.size());
+      graph::free_batch(b);
+    } else if (c->full_since_ns.load(std::memory_order_relaxed) != 0) {
+      c->full_since_ns.store(0, std::memory_order_relaxed);
+    }
+  }
+
+  bool run_task(graph::Task&) noexcept override {
+    adopt();
+    bool worked = false;
+    if (cur_ != nullptr) worked |= serve(*cur_);
+    for (std::size_t i = 0; i < old_.size();) {
+      TenantChild* c = old_[i];
+      worked |= serve(*c);
+      if (c->dead.load(std::memory_order_acquire)) {
+        while (serve(*c)) {  // what it sent before it died still goes out (bounded: rings)
+        }
+        proc_->count_reclaimed(c->link().reclaim());
+        c->reclaimed.store(true, std::memory_order_release);
+        old_[i] = old_.back();
+        old_.pop_back();
+      } else {
+        ++i;
+      }
+    }
+    return worked;
+  }
+
+ private:
+  // Moves to the child the supervisor published, keeping the previous one until it is dead.
+  void adopt() noexcept {
+    TenantChild* c = proc_->current();
+    if (c == cur_) return;
+    if (cur_ != nullptr) old_.push_back(cur_);
+    cur_ = c;
+  }
+  // What the child sent goes out on its ports; its fill ring is topped up.
+  bool serve(TenantChild& c) noexcept {
+    // Up to as many bursts as the tenant's ports can bring in per pass, and then some: the
+    // tenant's answers to a pass's deliveries fit in one look.
+    bool worked = false;
+    for (int k = 0; k < 2 * noutputs() + 2; ++k) {
+      graph::Batch out;
+      const std::uint32_t got = c.link().collect(router().pool(), out);
+      if (got == 0) break;
+      worked = true;
+      send_out(out);
+      if (got < graph::Batch::kMax) break;
+    }
+    (void)c.link().fill();
+    return worked;
+  }
+  void send_out(graph::Batch& out) noexcept {
+    const std::uint32_t got = out.size();
+    {
+      collected_.add(got);
+      // Runs of the same port go out together.
+      graph::Batch run;
+      int port = -1;
+      for (mem::Packet* p : out.packets()) {
+        const int want = p->input_port();
+        if (want >= noutputs()) {  // a port it does not have
+          ctx_->counters->drop(TenantDrop::kEgressPort);
+          mem::free_packet(p);
+          continue;
+        }
+        if (want != port && !run.empty()) {
+          output_push(port, run);
+          run.clear();
+        }
+        port = want;
+        p->set_input_port(mem::Packet::kNoPort);
+        (void)run.push_back(p);
+      }
+      if (!run.empty()) output_push(port, run);
+    }
+  }
+
+  TenantContext* ctx_ = nullptr;
+  ProcessTenant* proc_ = nullptr;
+  TenantChild* cur_ = nullptr;
+  std::vector<TenantChild*> old_;  // leaving or dead, not yet reclaimed
+  graph::Timer* timer_ = nullptr;
+  graph::Counter64 delivered_, collected_;
+};
+
 }  // namespace
 
 UPLANE_REGISTER_ELEMENT(TenantFromDevice);
+UPLANE_REGISTER_ELEMENT(TenantProcessLink);
 UPLANE_REGISTER_ELEMENT(TenantToDevice);
 
 }  // namespace uplane::tenant

@@ -23,6 +23,18 @@
 // egress_vlan_denied, egress_mac_denied). Input agnostic, as ToDevice: pull input polls up
 // to BURST per run and keeps what the port refuses; push input drops it after a few tries
 // (tx_full). Keywords kept: BURST, DEBUG. Handlers: count, drops, reset_counts.
+// =c
+// TenantProcessLink(N)
+// =d
+// The host's side of an out-of-process tenant (tenant_process.h): the whole of its graph
+// on the host is FromDevice(p_i) -> [i]TenantProcessLink(N)[i] -> ToDevice(p_i) for each of
+// its N ports. A packet pushed into input i is copied to the tenant's current process as
+// arriving on its port i; what the process sends on its port i leaves output i (to the
+// egress checks of TenantToDevice). With no process attached, or its rx ring full, packets
+// are dropped and counted (tenant_down, link_full). It moves to a new child when one is
+// published, keeps collecting from one that is leaving, and reclaims a dead one's frames.
+// The host builds it; a tenant's configuration cannot name it. Handlers: delivered,
+// collected, link (the current child's ledger and drops).
 
 #include <array>
 #include <cstdint>
@@ -43,6 +55,8 @@ class Port;
 }  // namespace uplane::io
 
 namespace uplane::tenant {
+
+class ProcessTenant;
 
 using IngressRing = ring::SpscRing<mem::Packet*>;
 
@@ -81,6 +95,7 @@ class TenantContext final : public graph::HostContext {
   std::vector<std::uint64_t> macs;   // egress: allowed source MACs, mac_key()s (empty: any)
   bool accounting = true;            // count bytes (HostOptions::accounting)
   bool count_bits = false;           // a bps budget: TenantFromDevice sums what it takes
+  ProcessTenant* process = nullptr;  // mode process: its children (TenantProcessLink)
 
   PortBinding* find(std::string_view name) noexcept;
   // Names of the host's ports, for messages: "p0, p1".

@@ -7,6 +7,9 @@
 //   uplane graph CONFIG                               the elaborated graph as Graphviz DOT
 //   uplane host [--check] HOST.toml                   run, or check, a host of tenants
 //                                                     (docs/tenancy.md)
+//   uplane tenant --fd N                              an out-of-process tenant: what a host
+//                                                     starts for a tenant of mode "process"
+//                                                     (socket N leads to the host)
 //
 // CONFIG is a file, or "-" for standard input. `-h` follows Click's driver: ELEMENT may be
 // an element name, a glob pattern over names ("c*"), or a class name; a handler without a
@@ -40,6 +43,7 @@
 #include "graph/config.h"
 #include "graph/router.h"
 #include "host_cmd.h"
+#include "tenant/tenant_process.h"
 
 namespace {
 
@@ -239,6 +243,13 @@ int main(int argc, char** argv) {
 
   uplane::add_host_command(app);
 
+  int tenant_fd = -1;
+  auto* tenant = app.add_subcommand(
+      "tenant", "Run a tenant's graph in this process, for a host (started by `uplane host`)");
+  tenant->add_option("--fd", tenant_fd, "The Unix socket to the host (inherited)")
+      ->required()
+      ->check(CLI::Range(0, 1 << 20));
+
   bool verbose = false;
   app.add_flag("-v,--verbose", verbose, "Log what the router sets up (as UPLANE_LOG=info)");
   CLI11_PARSE(app, argc, argv);
@@ -249,6 +260,7 @@ int main(int argc, char** argv) {
     uplane::set_log_level(uplane::LogLevel::kWarn);
   }
 
+  if (*tenant) return uplane::tenant::tenant_process_main(tenant_fd);
   if (*check) {
     auto r = build(check_config, 1, true);
     if (!r.is_ok()) return fail(r.status().message());

@@ -6,10 +6,13 @@
 #   ns red1  10.2.1.2 ┘               └ blue, red (a router each) ┘               └ 10.2.2.2 ns red2
 #
 # Both tenants' routers share the host's two ports; the host tells their frames apart by
-# the routers' MAC addresses (tests/netns/lib.sh, the tenants bed). The demo pings through
+# the routers' MAC addresses (tests/netns/lib.sh, the tenants bed). Blue's router runs in
+# the host's process; red's in a process of its own (mode = "process", the way an untrusted
+# tenant runs: it sees only its own frames, and the host checks every frame it hands back). The demo pings through
 # each tenant, shows that blue's hosts cannot reach red's, sends uplane-pktgen traffic
 # through both at different rates while uplane prints each tenant's rates every second,
-# replaces red's configuration live (blue keeps forwarding; red's counters carry over),
+# replaces red's configuration live (a hitless restart of red's process: the new one
+# attaches before the old one leaves; blue keeps forwarding),
 # stops the host (every frame back in its pool) and tears everything down, also on Ctrl-C
 # or an error. About 20 seconds; every step is bounded by a timeout.
 #
@@ -46,6 +49,7 @@ done
 NETNS_TENANTS=(blue red)
 # shellcheck source=tests/netns/lib.sh
 source "$repo/tests/netns/lib.sh"
+TENANT_MODE[red]=process
 netns_begin updt || exit 1
 
 sock=$NETNS_TMP/control.sock

@@ -116,6 +116,15 @@ std::string HostControl::stats_text() const {
       out += fmt::format(" drop_{}={}",
                          tenant::tenant_drop_name(static_cast<tenant::TenantDrop>(r)), t.drops[r]);
     }
+    if (t.process) {
+      // Its process: which, how often (re)started, and what the host refused from it.
+      out += fmt::format(
+          " mode=process pid={} starts={} deaths={} stalls={} frames_reclaimed={} "
+          "reject_out_of_range={} reject_not_held={} reject_twice={} reject_bad_length={} "
+          "ring_faults={}",
+          t.pid, t.starts, t.deaths, t.stalls, t.frames_reclaimed, t.rejects[0], t.rejects[1],
+          t.rejects[2], t.rejects[3], t.ring_faults);
+    }
     out += '\n';
   }
   return out;

@@ -384,6 +384,8 @@ netns_summary() {
 
 declare -A TENANT_NUM=([blue]=1 [red]=2 [green]=3)
 declare -A TENANT_MAC=([blue]=02:00:00:00:01:01 [red]=02:00:00:00:02:01 [green]=02:00:00:00:03:01)
+# A tenant's mode in netns_tenants_host_toml: unset, in-process; "process", its own process.
+declare -A TENANT_MODE=()
 NETNS_TENANTS=(${NETNS_TENANTS[@]:-blue red green})
 
 netns_tenants_setup() {
@@ -472,6 +474,7 @@ EOC
 [[tenant]]
 name = "$t"
 config = "$t.click"
+mode = "${TENANT_MODE[$t]:-in-process}"
 [tenant.selector]
 ports = ["p0", "p1"]
 vlans = [0]

@@ -177,10 +177,10 @@ Result<std::unique_ptr<PacketPool>> PacketPool::attach_private(std::shared_ptr<R
   std::unique_ptr<PacketPool> pool = std::move(attached).value();
   const std::uint32_t cap = ring_capacity_for(pool->frame_count_);
   const std::size_t bytes = FreeRing::bytes_for(cap);
-  // Over-allocated by a cache line, so the ring starts aligned as in a Region.
-  pool->private_ring_ = std::make_unique<std::byte[]>(bytes + kCacheLine);
+  // Over-allocated, so that the ring starts as aligned as in a Region.
+  pool->private_ring_ = std::make_unique<std::byte[]>(bytes + ring::kRingAlign);
   auto* mem = reinterpret_cast<std::byte*>(
-      align_up(reinterpret_cast<std::size_t>(pool->private_ring_.get()), kCacheLine));
+      align_up(reinterpret_cast<std::size_t>(pool->private_ring_.get()), ring::kRingAlign));
   auto ring = FreeRing::create_in(mem, bytes, cap);
   if (!ring.is_ok()) return ring.status();
   pool->ring_ = ring.value();

@@ -100,7 +100,11 @@ Result<std::unique_ptr<TenantChild>> TenantChild::spawn(const ChildSpec& spec) {
   if (pid == 0) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != parent) _exit(126);  // the host died before we asked
-    if (::dup2(child_end, 3) < 0) _exit(126);  // dup2 clears close-on-exec on fd 3
+    if (child_end == 3) {
+      if (::fcntl(3, F_SETFD, 0) < 0) _exit(126);  // keep it across exec
+    } else if (::dup2(child_end, 3) < 0) {          // dup2 clears close-on-exec on fd 3
+      _exit(126);
+    }
     ::execv(argv[0], const_cast<char* const*>(argv));
     _exit(127);
   }
@@ -748,6 +752,17 @@ int tenant_process_main(int sock) {
     }
   }
   (void)(*router)->cleanup_and_check_leaks();
+  // What it holds unused goes back before it leaves (what it cannot give back, the host
+  // reclaims when it sees the exit).
+  ses.pool->flush_thread_cache();
+  for (int rounds = 0; rounds < 4096; ++rounds) {
+    mem::Packet* p[64];
+    const std::uint32_t n = std::min<std::uint32_t>(ses.pool->ring_free_estimate(), 64);
+    if (n == 0 || !ses.pool->get_bulk(p, n)) break;
+    LinkDesc d[64];
+    for (std::uint32_t i = 0; i < n; ++i) d[i] = LinkDesc{ses.pool->index_of(p[i]), 0, 0, 0, 0};
+    if (ses.link->release(d, n) < n) break;  // the rest stay held: reclaimed at exit
+  }
   return 0;
 }
 

@@ -34,7 +34,7 @@
 // are dropped and counted (tenant_down, link_full). It moves to a new child when one is
 // published, keeps collecting from one that is leaving, and reclaims a dead one's frames.
 // The host builds it; a tenant's configuration cannot name it. Handlers: delivered,
-// collected, link (the current child's ledger and drops).
+// collected (packets to and from its processes).
 
 #include <array>
 #include <cstdint>

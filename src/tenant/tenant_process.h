@@ -24,6 +24,24 @@
 // and, per the tenant's restart policy, a new one is started and published; the worker's
 // proxy element (TenantProcessLink, tenant_elements.cc) moves to the new link, collects
 // what is left on old ones, and reclaims a dead child's frames.
+//
+// =c
+// LinkFromDevice(DEVNAME [, KEYWORDS])
+// =d
+// In an out-of-process tenant (`uplane tenant`), what FromDevice(DEVNAME) becomes: pushes
+// out of output 0 the packets the host delivered for host port DEVNAME (one of the
+// tenant's ports), up to BURST per run, processed in place in the link's frames. Keywords
+// kept from FromDevice: BURST; SNIFFER, SNAPLEN, OUTBOUND, TIMESTAMP, PROMISC and METHOD
+// are accepted and ignored (the host's configuration checks refuse driver keywords).
+// Handlers: count, reset_counts.
+// =c
+// LinkToDevice(DEVNAME [, KEYWORDS])
+// =d
+// What ToDevice(DEVNAME) becomes in an out-of-process tenant: hands each packet's frame to
+// the host (the link's tx ring) to send on host port DEVNAME as the tenant; the host checks
+// the descriptor and the frame (egress rules) before it leaves. What the ring refuses
+// after a short spin is dropped and counted. Input agnostic. Keywords: BURST, DEBUG,
+// METHOD (ignored). Handlers: count, drops, reset_counts.
 
 #include <sys/types.h>
 

@@ -13,7 +13,10 @@
 // --packets descriptors; its value is the elapsed time (from the child's "ready" to the
 // last descriptor back) divided by the packets: ns per packet amortized, pipelined. Runs
 // are interleaved over the batch sizes (1, 8, 32, 64; reversed every other run) and each
-// batch's value is the median of --runs runs. The end prints
+// batch's value is the median of --runs runs. Each run line also shows how often another
+// task took a CPU from either end (involuntary context switches: such a run measures the
+// scheduler more than the rings). For context, the same steps with both ends on one thread
+// (same_thread: the ring code alone, no cache line crossing CPUs). The end prints
 //   RESULT ring_hop uplane=<ns at batch 32> target=10 ratio=<uplane/target> unit=ns/pkt
 //
 //   tenant_ring_hop [--runs N] [--packets N] [--host-cpu C] [--tenant-cpu C]

@@ -94,4 +94,30 @@ class FrameLedger {
   std::array<std::atomic<std::uint64_t>, kFrameRejectCount> rejects_{};
 };
 
+// On the data path: inline.
+inline bool FrameLedger::give(std::uint32_t i) noexcept {
+  if (i >= state_.size() || state_[i] == State::kTenant) return false;
+  state_[i] = State::kTenant;
+  add(held_, 1);
+  add(given_, 1);
+  return true;
+}
+
+inline FrameReject FrameLedger::take(std::uint32_t i, std::uint32_t length,
+                              std::uint32_t capacity) noexcept {
+  FrameReject why = FrameReject::kCount;
+  if (i >= state_.size()) {
+    why = FrameReject::kOutOfRange;
+  } else if (state_[i] != State::kTenant) {
+    why = state_[i] == State::kReturned ? FrameReject::kTwice : FrameReject::kNotHeld;
+  } else {
+    state_[i] = State::kReturned;
+    add(held_, -1);
+    add(taken_, 1);
+    if (length > capacity) why = FrameReject::kBadLength;
+  }
+  if (why != FrameReject::kCount) add(rejects_[static_cast<std::size_t>(why)], 1);
+  return why;
+}
+
 }  // namespace uplane::tenant

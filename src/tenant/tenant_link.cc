@@ -5,6 +5,7 @@
 #include <new>
 
 #include "base/compiler.h"
+#include "graph/element.h"
 
 namespace uplane::tenant {
 
@@ -176,8 +177,11 @@ std::uint32_t TenantLinkHost::deliver(mem::Batch& b, std::uint16_t port) noexcep
     done[n++] = p;
   }
   const std::uint32_t sent = rx_.enqueue_burst(d, n);
+  // The delivered copies' originals go back in one bulk put (lent frames are the tenant's).
+  mem::Batch freed;
   for (std::uint32_t i = 0; i < sent; ++i)
-    if (lend_ == nullptr || !lend_->owns(done[i])) mem::free_packet(done[i]);
+    if (lend_ == nullptr || !lend_->owns(done[i])) (void)freed.push_back(done[i]);
+  graph::free_batch(freed);
   // What the ring refused was never published: the frames are the host's again and the
   // packets stay with the caller, after the ones with no frame.
   for (std::uint32_t i = sent; i < n; ++i) {
@@ -238,6 +242,10 @@ std::uint32_t TenantLinkHost::collect(mem::PacketPool& pool, mem::Batch& out) no
     if (got < mem::Batch::kMax) break;
   }
   const std::uint32_t got = tx_.dequeue_burst(d, out.room());
+  // Copies need frames of the caller's pool: taken in one bulk get (the unused go back).
+  mem::Packet* fresh[mem::Batch::kMax];
+  std::uint32_t nfresh = 0, used = 0;
+  if (lend_ == nullptr && got != 0 && pool.alloc_bulk(fresh, got)) nfresh = got;
   std::uint32_t appended = 0;
   for (std::uint32_t i = 0; i < got; ++i) {
     const LinkDesc x = d[i];  // read once: the tenant may write the slot again
@@ -271,7 +279,7 @@ std::uint32_t TenantLinkHost::collect(mem::PacketPool& pool, mem::Batch& out) no
         p = c;
       }
     } else {
-      p = pool.alloc();
+      p = used < nfresh ? fresh[used++] : pool.alloc();
       if (p == nullptr || !p->assign(frame(x.index) + x.offset, x.length, pool.headroom())) {
         // No frame, or one too small for what the tenant sent (its frames may be larger).
         ++drops_[static_cast<std::size_t>(p == nullptr ? LinkDrop::kNoMemory
@@ -286,6 +294,7 @@ std::uint32_t TenantLinkHost::collect(mem::PacketPool& pool, mem::Batch& out) no
     (void)out.push_back(p);  // at most out.room() descriptors were taken
     ++appended;
   }
+  if (used < nfresh) pool.put_bulk(fresh + used, nfresh - used);
   collected_ += appended;
   return appended;
 }

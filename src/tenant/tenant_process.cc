@@ -14,8 +14,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <condition_variable>
 #include <cstring>
-#include <deque>
+#include <thread>
 
 #include "base/cpu.h"
 #include "base/log.h"
@@ -78,6 +79,67 @@ std::vector<std::string> split(std::string_view s, char sep) {
   return out;
 }
 
+// Forks and execs `argv` with `child_end` as its fd 3, the child to be killed when the host
+// dies (PR_SET_PDEATHSIG). The kernel sends that signal when the *thread* that forked the
+// child exits, not the process, so every child is forked by one thread that lives as long
+// as the process: this one's. Returns the pid, or -errno.
+class Spawner {
+ public:
+  static Spawner& get() {
+    static Spawner* s = new Spawner();  // never destroyed: its thread lives to the exit
+    return *s;
+  }
+  pid_t spawn(const char* const* argv, int child_end) {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [this] { return argv_ == nullptr && !done_; });  // one at a time
+    argv_ = argv;
+    fd_ = child_end;
+    cv_.notify_all();
+    cv_.wait(lock, [this] { return done_; });
+    done_ = false;
+    cv_.notify_all();
+    return pid_;
+  }
+
+ private:
+  Spawner() { std::thread([this] { loop(); }).detach(); }
+  [[noreturn]] void loop() {
+    for (;;) {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [this] { return argv_ != nullptr; });
+      pid_ = fork_exec(argv_, fd_);
+      argv_ = nullptr;
+      done_ = true;
+      cv_.notify_all();
+    }
+  }
+  // The child calls only async-signal-safe functions until it execs.
+  static pid_t fork_exec(const char* const* argv, int child_end) {
+    const pid_t parent = ::getpid();
+    const pid_t pid = ::fork();
+    if (pid < 0) return -errno;
+    if (pid == 0) {
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (::getppid() != parent) _exit(126);  // the host died before we asked
+      if (child_end == 3) {
+        if (::fcntl(3, F_SETFD, 0) < 0) _exit(126);  // keep it across exec
+      } else if (::dup2(child_end, 3) < 0) {          // dup2 clears close-on-exec on fd 3
+        _exit(126);
+      }
+      ::execv(argv[0], const_cast<char* const*>(argv));
+      _exit(127);
+    }
+    return pid;
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  const char* const* argv_ = nullptr;
+  int fd_ = -1;
+  pid_t pid_ = -1;
+  bool done_ = false;
+};
+
 }  // namespace
 
 // --- host side: one child ---
@@ -93,21 +155,8 @@ Result<std::unique_ptr<TenantChild>> TenantChild::spawn(const ChildSpec& spec) {
   // Everything the child needs is ready before fork: it only calls async-signal-safe
   // functions until it execs.
   const char* argv[] = {program.c_str(), "tenant", "--fd", "3", nullptr};
-  const int child_end = pair->second.get();
-  const pid_t parent = ::getpid();
-  const pid_t pid = ::fork();
-  if (pid < 0) return make_error(Errc::kIo, "fork: {}", std::strerror(errno));
-  if (pid == 0) {
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent) _exit(126);  // the host died before we asked
-    if (child_end == 3) {
-      if (::fcntl(3, F_SETFD, 0) < 0) _exit(126);  // keep it across exec
-    } else if (::dup2(child_end, 3) < 0) {          // dup2 clears close-on-exec on fd 3
-      _exit(126);
-    }
-    ::execv(argv[0], const_cast<char* const*>(argv));
-    _exit(127);
-  }
+  const pid_t pid = Spawner::get().spawn(argv, pair->second.get());
+  if (pid < 0) return make_error(Errc::kIo, "fork: {}", std::strerror(-pid));
   c->pid_ = pid;
   c->pidfd_ = UniqueFd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
   pair->second.reset();
@@ -344,6 +393,27 @@ ProcessStats ProcessTenant::stats() const {
 
 namespace {
 
+// Packets that came in on one port and no LinkFromDevice has taken yet: a FIFO of fixed
+// size (what does not fit is dropped: its reader is that far behind).
+class Staged {
+ public:
+  static constexpr std::uint32_t kSize = 4096;  // a power of two
+  bool empty() const noexcept { return head_ == tail_; }
+  bool push(mem::Packet* p) noexcept {
+    if (tail_ - head_ == kSize) return false;
+    buf_[tail_++ & (kSize - 1)] = p;
+    return true;
+  }
+  // Moves up to n into b.
+  void pop_into(graph::Batch& b, std::uint32_t n) noexcept {
+    while (head_ != tail_ && b.size() < n) (void)b.push_back(buf_[head_++ & (kSize - 1)]);
+  }
+
+ private:
+  std::vector<mem::Packet*> buf_ = std::vector<mem::Packet*>(kSize);
+  std::uint32_t head_ = 0, tail_ = 0;
+};
+
 // What the tenant's elements see: the link, the pool view, the ports and, per port, what
 // came in on it and no LinkFromDevice has taken yet.
 class LinkContext final : public graph::HostContext {
@@ -351,7 +421,7 @@ class LinkContext final : public graph::HostContext {
   TenantLinkTenant* link = nullptr;
   mem::PacketPool* pool = nullptr;
   std::vector<std::string> ports;
-  std::vector<std::deque<mem::Packet*>> staged;  // per port
+  std::vector<Staged> staged;  // per port
   std::vector<bool> reading;                     // a LinkFromDevice reads the port
   std::uint64_t bad_descriptors = 0;             // from the host: never expected
 
@@ -381,7 +451,7 @@ class LinkContext final : public graph::HostContext {
         pool->free(p);
         continue;
       }
-      staged[d[i].port].push_back(p);
+      if (!staged[d[i].port].push(p)) pool->free(p);
     }
     return got != 0;
   }
@@ -451,10 +521,7 @@ class LinkFromDevice final : public graph::Element {
     if (q.empty()) ctx_->poll_rx();
     if (q.empty()) return false;
     graph::Batch b;
-    while (!q.empty() && b.size() < burst_) {
-      (void)b.push_back(q.front());
-      q.pop_front();
-    }
+    q.pop_into(b, burst_);
     count_.add(b.size());
     output_push(0, b);
     return true;
@@ -715,13 +782,16 @@ int tenant_process_main(int sock) {
   graph::Worker& w = (*router)->worker(0);
   std::uint64_t idle_since = 0;
   std::uint32_t passes = 0;
+  std::uint64_t last_look = 0;
   bool leaving = false;
   std::uint64_t leave_deadline = 0;
   for (;;) {
     const bool worked = w.run_once(leaving);
     balance_frames(*ses.link, *ses.pool);
-    if (++passes % 1024 == 0 || !worked) {
-      // The host's word, now and then: "leave", or its end closed (it is gone).
+    // The host's word, about every millisecond: "leave", or its end closed (it is gone).
+    // (A poll() on every idle pass would be most of an idle-spinning tenant's time.)
+    if (++passes % 4096 == 0 || (!worked && now_ns() - last_look >= 1'000'000)) {
+      last_look = now_ns();
       if (!leaving && ses.host_says_leave()) leaving = true;
       if (g_leave.load(std::memory_order_relaxed)) leaving = true;
       if (leaving && leave_deadline == 0) leave_deadline = now_ns() + 200'000'000;

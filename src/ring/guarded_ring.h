@@ -100,6 +100,9 @@ class GuardedProducer {
     return used;
   }
 
+  // Free slots now (reads the consumer's tail): what an enqueue_burst would take.
+  std::uint32_t room() noexcept { return cap_ - pending(); }
+
   // Calls that found the consumer's tail at an impossible distance from our head. Read it
   // on the producing thread (or while it is quiet).
   std::uint64_t peer_faults() const noexcept { return peer_faults_; }

@@ -134,8 +134,16 @@ std::uint32_t TenantLinkHost::deliver(mem::Batch& b, std::uint16_t port) noexcep
   LinkDesc d[mem::Batch::kMax];
   mem::Packet* done[mem::Batch::kMax];
   std::uint32_t n = 0, kept = 0;
+  // No copy for what the ring cannot take: a tenant behind its traffic costs the host
+  // nothing but the count.
+  const std::uint32_t room = rx_.room();
   for (std::uint32_t i = 0; i < b.size(); ++i) {
     mem::Packet* p = b[i];
+    if (n == room) {
+      ++drops_[static_cast<std::size_t>(LinkDrop::kRingFull)];
+      b[kept++] = p;
+      continue;
+    }
     if (lend_ != nullptr && lend_->owns(p)) {
       // Zero copy: the frame itself goes, no longer charged to anyone here.
       lend_->uncharge(&p, 1);

@@ -241,15 +241,15 @@ router_dir() {  # router_dir IN OUT SRC DST
   echo "FromDevice($1) -> Classifier(12/0800) -> Strip(14) -> CheckIPHeader -> GetIPAddress(16)
   -> RadixIPLookup(0.0.0.0/0 0) -> DecIPTTL -> EtherEncap(0x0800, $3, $4) -> ToDevice($2);"
 }
-router="$(router_dir p0 p1 02:00:00:00:00:01 02:00:00:00:00:02)
+router_click="$(router_dir p0 p1 02:00:00:00:00:01 02:00:00:00:00:02)
 $(router_dir p1 p0 02:00:00:00:00:02 02:00:00:00:00:01)"
 host_toml "$forward" '' >"$T/in_process.toml"
 host_toml "$forward" 'mode = "process"' >"$T/process_copy.toml"
 host_toml "$forward" 'mode = "process"
 trusted = true' >"$T/process_zero_copy.toml"
-host_toml "$router" '' >"$T/router_in_process.toml"
-host_toml "$router" 'mode = "process"' >"$T/router_process_copy.toml"
-host_toml "$router" 'mode = "process"
+host_toml "$router_click" '' >"$T/router_in_process.toml"
+host_toml "$router_click" 'mode = "process"' >"$T/router_process_copy.toml"
+host_toml "$router_click" 'mode = "process"
 trusted = true' >"$T/router_process_zero_copy.toml"
 # The veth bed's host: AF_XDP ports on rt's veth ends; frames from h1 to rt's MAC, passed on
 # unchanged (their source stays h1's).

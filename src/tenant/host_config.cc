@@ -1166,6 +1166,12 @@ Status check_tenant_config(const HostSpec& host, const TenantSpec& tenant) {
       break;
     }
   }
+  // A tenant that runs a program of its own may use element classes this binary does not
+  // have: its program checks its graph when it starts (and the host reports what it says).
+  if (tenant.mode == TenantMode::kProcess && !tenant.program.empty()) {
+    if (errors.empty()) return {};
+    return Status(Errc::kInvalidArgument, join(errors, "\n"));
+  }
   // Classes, port counts and push/pull, without configuring: a small pool, no devices.
   graph::RouterOptions opts;
   opts.threads = 1;

@@ -507,7 +507,7 @@ restart = "on-failure"
 stall_ms = 500
 trusted = true
 program = "/opt/my-tenant"
-click = "FromDevice(p1) -> Discard"
+click = "FromDevice(p1) -> MyOwnElement -> Discard"
 selector.ports = ["p1"]
 [[tenant]]
 name = "blue"
@@ -515,6 +515,7 @@ mode = "process"
 click = "FromDevice(p0) -> Discard"
 selector.ports = ["p0"]
 )");
+  // Its own program may have classes `uplane` does not: not checked here.
   ASSERT_TRUE(h.is_ok()) << h.status().message();
   ASSERT_EQ(h->tenants.size(), 2u);
   const TenantSpec& red = h->tenants[0];

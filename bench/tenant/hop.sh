@@ -157,40 +157,11 @@ else
 fi
 
 # ---------------------------------------------------------------------------------------
-# Measuring helpers (as bench/tenant/run.sh's).
-proc_run_ns() {  # time on a CPU of every thread of PID so far, in ns (schedstat)
-  cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%.0f\n", s }'
-}
-psi_us() { awk '/^some/ { sub(/total=/, "", $5); print $5; exit }' /proc/pressure/cpu 2>/dev/null || echo 0; }
-psi_share() {  # psi_share US1 US2 SECONDS: percent
-  awk -v a="$1" -v b="$2" -v s="$3" 'BEGIN { if (a == "" || b == "") print "nan"; else printf "%.0f", (b - a) / (s * 1e4) }'
-}
+# Measuring helpers: proc_run_ns, psi_us, psi_share, median, mean_rate, wait_rates.
+# shellcheck source=bench/tenant/measure.sh
+source "$repo/bench/tenant/measure.sh"
 cpu_pct() {  # cpu_pct RUN_NS1 RUN_NS2 NANOSECONDS: % of one core
   awk -v a="$1" -v b="$2" -v ns="$3" 'BEGIN { printf "%.0f", (b - a) / ns * 100 }'
-}
-median() {  # median of the numbers on standard input ("nan" when none)
-  sort -g | awk '{ v[n++] = $1 } END { if (!n) { print "nan"; exit }
-    print (n % 2) ? v[(n - 1) / 2] : (v[n / 2 - 1] + v[n / 2]) / 2 }'
-}
-# A process's --rates lines: the mean over lines with t in (warmup, warmup + window] of the
-# sum of the rates whose names match FIELD (a regex: "tx=").
-mean_rate() {  # mean_rate LOG FIELD
-  awk -v w="$warmup" -v n="$window" -v f="$2" '/^rates/ {
-      t = $2; sub(/^t=/, "", t); sub(/s$/, "", t); s = 0
-      for (i = 3; i <= NF; ++i) if ($i ~ "^" f) { v = $i; sub("^" f, "", v); sub(/\/s$/, "", v); s += v }
-      if (t > w + 0.5 && t <= w + n + 0.5) { sum += s; k++ } }
-    END { printf "%.0f\n", k ? sum / k : 0 }' "$1"
-}
-# wait_rates LOG PID: until the first --rates line (at most 10 s), or the process died.
-wait_rates() {
-  local i
-  for i in $(seq 100); do
-    kill -0 "$2" 2>/dev/null || { log "exited: $(tail -n 5 "$1")"; return 1; }
-    grep -q '^rates' "$1" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  log "no rates line in 10 s: $(tail -n 5 "$1")"
-  return 1
 }
 # child_of PID: the first child process of PID (any thread's), empty when none (at most 5 s).
 child_of() {
@@ -208,31 +179,8 @@ child_of() {
 # The host files. The null frame: 02:00:00:00:00:01 -> 02:00:00:00:00:02, untagged
 # (src/io/null_port.h); the selector matches it by destination, the egress check wants its
 # source in `macs` too.
-host_toml() {  # host_toml CLICK MODE_LINES
-  cat <<EOF
-[[port]]
-name = "p0"
-device = "n0"
-driver = "null"
-
-[[port]]
-name = "p1"
-device = "n1"
-driver = "null"
-
-[[worker]]
-cpu = 1
-ports = ["p0", "p1"]
-
-[[tenant]]
-name = "t"
-click = """$1"""
-$2
-  [tenant.selector]
-  ports = ["p0", "p1"]
-  vlans = [0]
-  macs = ["02:00:00:00:00:02", "02:00:00:00:00:01"]
-EOF
+host_toml() {  # host_toml CLICK EXTRA
+  two_port_toml n0 n1 null "$1" "$2" 02:00:00:00:00:02 02:00:00:00:00:01
 }
 forward='FromDevice(p0) -> ToDevice(p1); FromDevice(p1) -> ToDevice(p0);'
 # An IPv4 router's work on each frame (the null frame is IPv4/UDP): classify, strip, check
@@ -253,31 +201,8 @@ host_toml "$router_click" 'mode = "process"
 trusted = true' >"$T/router_process_zero_copy.toml"
 # The veth bed's host: AF_XDP ports on rt's veth ends; frames from h1 to rt's MAC, passed on
 # unchanged (their source stays h1's).
-veth_toml() {  # veth_toml MODE_LINES
-  cat <<EOF
-[[port]]
-name = "p0"
-device = "$RT_DEV0"
-driver = "xdp"
-
-[[port]]
-name = "p1"
-device = "$RT_DEV1"
-driver = "xdp"
-
-[[worker]]
-cpu = 1
-ports = ["p0", "p1"]
-
-[[tenant]]
-name = "t"
-click = "FromDevice(p0) -> ToDevice(p1);"
-$1
-  [tenant.selector]
-  ports = ["p0", "p1"]
-  vlans = [0]
-  macs = ["$RT_MAC0", "$H1_MAC"]
-EOF
+veth_toml() {  # veth_toml EXTRA
+  two_port_toml "$RT_DEV0" "$RT_DEV1" xdp "FromDevice(p0) -> ToDevice(p1);" "$1" "$RT_MAC0" "$H1_MAC"
 }
 variants=(in_process process_copy process_zero_copy router_in_process router_process_copy
   router_process_zero_copy)

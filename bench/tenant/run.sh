@@ -160,50 +160,19 @@ if has wake_latency; then
 fi
 
 # ---------------------------------------------------------------------------------------
-# Measuring helpers.
+# Measuring helpers: proc_run_ns, psi_us, psi_share, median, mean_rate, wait_rates.
+# shellcheck source=bench/tenant/measure.sh
+source "$repo/bench/tenant/measure.sh"
 hz=$(getconf CLK_TCK)
 proc_ticks() {  # utime + stime of every thread of PID, in clock ticks
   [ -n "${1:-}" ] && [ -r "/proc/$1/stat" ] || { echo 0; return; }
   sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'
 }
-proc_run_ns() {  # time on a CPU of every thread of PID, in ns (schedstat)
-  cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%.0f\n", s }'
-}
-psi_us() { awk '/^some/ { sub(/total=/, "", $5); print $5; exit }' /proc/pressure/cpu 2>/dev/null || echo 0; }
-psi_share() {  # psi_share US1 US2 SECONDS: percent
-  awk -v a="$1" -v b="$2" -v s="$3" 'BEGIN { if (a == "" || b == "") print "nan"; else printf "%.0f", (b - a) / (s * 1e4) }'
-}
 rx_frames() {  # frames the host ports' devices received (both), from the kernel's counters
   netns_exec rt cat "/sys/class/net/$TENANTS_P0/statistics/rx_packets" \
     "/sys/class/net/$TENANTS_P1/statistics/rx_packets" | awk '{ s += $1 } END { print s + 0 }'
 }
-median() {  # median of the numbers on standard input ("nan" when none)
-  sort -g | awk '{ v[n++] = $1 } END { if (!n) { print "nan"; exit }
-    print (n % 2) ? v[(n - 1) / 2] : (v[n / 2 - 1] + v[n / 2]) / 2 }'
-}
 rtts_us() { awk '/ time=/ { for (i = 1; i <= NF; ++i) if ($i ~ /^time=/) { v = $i; sub(/^time=/, "", v); printf "%.1f\n", v * 1000 } }'; }
-
-# A process's --rates lines: the mean over lines with t in (warmup, warmup + window] of the
-# sum of the rates whose names match FIELD (a regex: "td[01]=", "tx=").
-mean_rate() {  # mean_rate LOG FIELD
-  awk -v w="$warmup" -v n="$window" -v f="$2" '/^rates/ {
-      t = $2; sub(/^t=/, "", t); sub(/s$/, "", t); s = 0
-      for (i = 3; i <= NF; ++i) if ($i ~ "^" f) { v = $i; sub("^" f, "", v); sub(/\/s$/, "", v); s += v }
-      if (t > w + 0.5 && t <= w + n + 0.5) { sum += s; k++ } }
-    END { printf "%.0f\n", k ? sum / k : 0 }' "$1"
-}
-
-# wait_rates LOG PID: until the first --rates line (at most 10 s), or the process died.
-wait_rates() {
-  local i
-  for i in $(seq 100); do
-    kill -0 "$2" 2>/dev/null || { log "exited: $(tail -n 5 "$1")"; return 1; }
-    grep -q '^rates' "$1" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  log "no rates line in 10 s: $(tail -n 5 "$1")"
-  return 1
-}
 
 # ---------------------------------------------------------------------------------------
 # Steps. Each sets its results and returns non-zero on failure.
@@ -214,29 +183,8 @@ fd1 :: FromDevice(n1, METHOD NULL) -> td0 :: ToDevice(n0, METHOD NULL);
 EOF
 # The null frame: 02:00:00:00:00:01 -> 02:00:00:00:00:02, untagged (src/io/null_port.h). The
 # selector matches it by destination; the egress check wants its source in `macs` too.
-cat >"$T/null-host.toml" <<'EOF'
-[[port]]
-name = "p0"
-device = "n0"
-driver = "null"
-
-[[port]]
-name = "p1"
-device = "n1"
-driver = "null"
-
-[[worker]]
-cpu = 1
-ports = ["p0", "p1"]
-
-[[tenant]]
-name = "t"
-click = "FromDevice(p0) -> ToDevice(p1); FromDevice(p1) -> ToDevice(p0);"
-  [tenant.selector]
-  ports = ["p0", "p1"]
-  vlans = [0]
-  macs = ["02:00:00:00:00:02", "02:00:00:00:00:01"]
-EOF
+two_port_toml n0 n1 null "FromDevice(p0) -> ToDevice(p1); FromDevice(p1) -> ToDevice(p0);" '' \
+  02:00:00:00:00:02 02:00:00:00:00:01 >"$T/null-host.toml"
 
 # null_step run|host|noacct ROUND: sets PPS, WAIT, NOTE.
 null_step() {

@@ -752,8 +752,8 @@ void Host::State::supervise_loop() {
         t->proc->supervise(now_ns());
       }
     }
-    // A few ms to notice a death or a stall when there are process tenants; idle otherwise.
-    std::this_thread::sleep_for(std::chrono::milliseconds(any ? 2 : 20));
+    // 10 ms to notice a death or a stall when there are process tenants; 50 ms otherwise.
+    std::this_thread::sleep_for(std::chrono::milliseconds(any ? 10 : 50));
   }
 }
 

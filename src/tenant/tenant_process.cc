@@ -200,7 +200,11 @@ Result<std::unique_ptr<TenantChild>> TenantChild::spawn(const ChildSpec& spec) {
   }
   if (answer->rfind("error ", 0) == 0) {
     (void)fail(Status());
-    return make_error(Errc::kInvalidArgument, "{}", answer->substr(6));
+    // The child's own words, as far as they are printable and not too long.
+    std::string msg = answer->substr(6, 4000);
+    for (char& ch : msg)
+      if ((ch < 0x20 && ch != '\n') || ch == 0x7f) ch = '?';
+    return make_error(Errc::kInvalidArgument, "{}", msg);
   }
   if (*answer != "ok") {
     (void)fail(Status());

@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <cstring>
 #include <functional>
 #include <mutex>
@@ -1296,6 +1297,15 @@ Result<std::string> Host::read_handler(std::string_view path) const {
   std::lock_guard lock(s_->mu);
   const TenantSlot* t = s_->find(parts->first);
   if (t == nullptr) return make_error(Errc::kNotFound, "no tenant named '{}'", parts->first);
+  if (t->proc != nullptr) {
+    // Its elements are in its process; the host's part (its link) answers what they do not.
+    auto asked = t->proc->ask("read", parts->second);
+    if (asked.is_ok()) return asked;
+    auto own = t->graph->router->read_handler(parts->second);
+    if (own.is_ok()) return own;
+    return make_error(asked.status().code(), "tenant '{}': {}", parts->first,
+                      asked.status().message());
+  }
   auto r = t->graph->router->read_handler(parts->second);
   if (!r.is_ok())
     return make_error(r.status().code(), "tenant '{}': {}", parts->first, r.status().message());
@@ -1310,6 +1320,17 @@ Host::HandlerInfo Host::handler_info(std::string_view path) const {
   const TenantSlot* t = s_->find(parts->first);
   if (t == nullptr) return info;
   info.tenant = true;
+  if (t->proc != nullptr) {
+    auto a = t->proc->ask("info", parts->second);
+    int e = 0, h = 0, rd = 0, wr = 0;
+    if (a.is_ok() && std::sscanf(a->c_str(), "%d %d %d %d", &e, &h, &rd, &wr) == 4 && h != 0) {
+      info.element = e != 0;
+      info.handler = true;
+      info.readable = rd != 0;
+      info.writable = wr != 0;
+      return info;
+    }
+  }
   const graph::Router& r = *t->graph->router;
   const std::string_view rest = parts->second;
   const auto dot = rest.rfind('.');
@@ -1333,6 +1354,12 @@ Status Host::write_handler(std::string_view path, std::string_view value) {
   if (s_->stopped) return make_error(Errc::kFailedPrecondition, "the host has stopped");
   TenantSlot* t = s_->find(parts->first);
   if (t == nullptr) return make_error(Errc::kNotFound, "no tenant named '{}'", parts->first);
+  if (t->proc != nullptr) {
+    auto asked = t->proc->ask("write", fmt::format("{}\n{}", parts->second, value));
+    if (asked.is_ok()) return {};
+    return make_error(asked.status().code(), "tenant '{}': {}", parts->first,
+                      asked.status().message());
+  }
   graph::Router* r = t->graph->router.get();
   Status result;
   const std::string_view h = parts->second;

@@ -138,6 +138,15 @@ TEST_P(ProcessModes, FramesCrossTheTenantProcessUnchangedAndInOrder) {
   ASSERT_EQ(got.size(), want.size()) << "drops:" << drops_of(stats_of(**host, "red"));
   EXPECT_TRUE(got == want) << "bytes out differ from bytes in";
 
+  // The child's own handlers, through the host.
+  EXPECT_EQ(count_of(**host, "red/c.count"), 2000u);
+  EXPECT_TRUE((*host)->write_handler("red/c.reset_counts", "").is_ok());
+  EXPECT_EQ(count_of(**host, "red/c.count"), 0u);
+  const Host::HandlerInfo info = (*host)->handler_info("red/c.count");
+  EXPECT_TRUE(info.element && info.handler && info.readable && !info.writable);
+  EXPECT_FALSE((*host)->read_handler("red/nosuch.count").is_ok());
+  EXPECT_EQ(count_of(**host, "red/link.collected"), 2000u);  // the host's part of it
+
   const TenantStats st = stats_of(**host, "red");
   EXPECT_EQ(st.rx_packets, 2000u);
   EXPECT_EQ(st.tx_packets, 2000u);

@@ -16,6 +16,7 @@
 #include <charconv>
 #include <condition_variable>
 #include <cstring>
+#include <optional>
 #include <thread>
 
 #include "base/cpu.h"
@@ -259,6 +260,30 @@ void TenantChild::ask_to_leave() noexcept {
   (void)send_msg(sock_.get(), "leave");
 }
 
+Result<std::string> TenantChild::ask(std::string_view verb, std::string_view rest,
+                                     int timeout_ms) {
+  const std::uint64_t seq = ++seq_;
+  UPLANE_RETURN_IF_ERROR(send_msg(sock_.get(), fmt::format("{} {} {}", verb, seq, rest)));
+  const std::string ok = fmt::format("ok {}", seq), err = fmt::format("error {}", seq);
+  const std::uint64_t deadline = now_ns() + static_cast<std::uint64_t>(timeout_ms) * 1'000'000;
+  for (;;) {  // answers to earlier requests that timed out are skipped
+    const std::uint64_t now = now_ns();
+    if (now >= deadline) break;
+    auto m = recv_msg(sock_.get(), static_cast<int>((deadline - now) / 1'000'000) + 1);
+    if (!m.is_ok()) return m.status();
+    const std::string_view a = *m;
+    auto after = [&](const std::string& head) -> std::optional<std::string> {
+      if (a.rfind(head, 0) != 0 || (a.size() > head.size() && a[head.size()] != ' ' &&
+                                    a[head.size()] != '\n') ) return std::nullopt;
+      return std::string(a.substr(std::min(a.size(), head.size() + 1)));
+    };
+    if (auto v = after(ok)) return *v;
+    if (auto e = after(err)) return make_error(Errc::kInvalidArgument, "{}", e->substr(0, 4000));
+  }
+  return make_error(Errc::kResourceExhausted, "process {} did not answer within {} ms", pid_,
+                    timeout_ms);
+}
+
 // --- host side: a tenant's children ---
 
 ProcessTenant::~ProcessTenant() {
@@ -373,6 +398,14 @@ void ProcessTenant::supervise(std::uint64_t now) {
     children_.push_back(std::move(child).value());
     current_.store(children_.back().get(), std::memory_order_release);
   }
+}
+
+Result<std::string> ProcessTenant::ask(std::string_view verb, std::string_view rest,
+                                       int timeout_ms) {
+  std::lock_guard lock(mu_);
+  TenantChild* c = current_.load(std::memory_order_relaxed);
+  if (c == nullptr) return make_error(Errc::kFailedPrecondition, "no process runs");
+  return c->ask(verb, rest, timeout_ms);
 }
 
 ProcessStats ProcessTenant::stats() const {
@@ -684,6 +717,54 @@ Status TenantSession::reply(std::string_view error) const {
   return send_msg(sock, error.empty() ? std::string("ok") : fmt::format("error {}", error));
 }
 
+namespace {
+// Answers the host's handler requests between passes; true when it asked to leave or is
+// gone.
+bool serve_host(const TenantSession& ses, graph::Router& router) {
+  for (int k = 0; k < 16; ++k) {
+    pollfd p{ses.sock, POLLIN, 0};
+    if (::poll(&p, 1, 0) <= 0) return false;
+    char buf[kMaxMessage];
+    const ssize_t n = ::recv(ses.sock, buf, sizeof buf, MSG_DONTWAIT);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return false;
+    if (n <= 0) return true;
+    const std::string_view m(buf, static_cast<std::size_t>(n));
+    if (m == "leave") return true;
+    // VERB SEQ REST
+    const auto sp1 = m.find(' ');
+    const auto sp2 = sp1 == std::string_view::npos ? sp1 : m.find(' ', sp1 + 1);
+    if (sp2 == std::string_view::npos) continue;
+    const std::string_view verb = m.substr(0, sp1), seq = m.substr(sp1 + 1, sp2 - sp1 - 1);
+    const std::string_view rest = m.substr(sp2 + 1);
+    std::string answer;
+    if (verb == "read") {
+      auto r = router.read_handler(rest);
+      answer = r.is_ok() ? fmt::format("ok {} {}", seq, *r)
+                         : fmt::format("error {} {}", seq, r.status().message());
+    } else if (verb == "write") {
+      const auto nl = rest.find('\n');
+      const Status st = router.write_handler(rest.substr(0, nl),
+                                             nl == std::string_view::npos ? std::string_view()
+                                                                          : rest.substr(nl + 1));
+      answer = st.is_ok() ? fmt::format("ok {}", seq) : fmt::format("error {} {}", seq, st.message());
+    } else if (verb == "info") {
+      // "ok SEQ E H R W": the element exists, the handler exists, readable, writable.
+      const auto dot = rest.rfind('.');
+      const std::string_view el = dot == std::string_view::npos ? std::string_view() : rest.substr(0, dot);
+      const std::string_view hn = dot == std::string_view::npos ? rest : rest.substr(dot + 1);
+      const bool e = el.empty() || router.find(el) != nullptr;
+      const graph::Handler* h = e ? router.find_handler(el, hn) : nullptr;
+      answer = fmt::format("ok {} {} {} {} {}", seq, e ? 1 : 0, h != nullptr ? 1 : 0,
+                           h != nullptr && h->read ? 1 : 0, h != nullptr && h->write ? 1 : 0);
+    } else {
+      answer = fmt::format("error {} unknown request '{}'", seq, verb);
+    }
+    (void)send_msg(ses.sock, answer.substr(0, kMaxMessage));
+  }
+  return false;
+}
+}  // namespace
+
 bool TenantSession::host_says_leave() const {
   pollfd p{sock, POLLIN, 0};
   if (::poll(&p, 1, 0) <= 0) return false;
@@ -796,7 +877,7 @@ int tenant_process_main(int sock) {
     // (A poll() on every idle pass would be most of an idle-spinning tenant's time.)
     if (++passes % 4096 == 0 || (!worked && now_ns() - last_look >= 1'000'000)) {
       last_look = now_ns();
-      if (!leaving && ses.host_says_leave()) leaving = true;
+      if (!leaving && serve_host(ses, **router)) leaving = true;
       if (g_leave.load(std::memory_order_relaxed)) leaving = true;
       if (leaving && leave_deadline == 0) leave_deadline = now_ns() + 200'000'000;
     }

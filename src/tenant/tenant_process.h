@@ -16,7 +16,10 @@
 //      LinkFromDevice/LinkToDevice, the tenant's ports on the link — and answers "ok" or
 //      "error MESSAGE" (a configuration error names file:line:col, as in-process).
 // The socket stays open: the host writes "leave" to ask the tenant to finish what it holds
-// and exit (a hitless restart); the tenant exits when the host's end closes.
+// and exit (a hitless restart), and asks for its elements' handlers ("read SEQ PATH",
+// "write SEQ PATH\nVALUE", "info SEQ PATH"; answers "ok SEQ ..." or "error SEQ MESSAGE",
+// served between graph passes, about every millisecond); the tenant exits when the host's
+// end closes.
 //
 // Host side, per tenant: ProcessTenant owns its children (the current one and any that are
 // leaving). The host's supervisor thread calls supervise(): a child that exited (its pidfd
@@ -94,6 +97,9 @@ class TenantChild {
   void kill_now() noexcept;  // SIGKILL
   // Asks it to finish what it holds and exit (writes "leave" on the socket).
   void ask_to_leave() noexcept;
+  // One request to the process ("read PATH", "write PATH\nVALUE", "info PATH"), its answer
+  // within `timeout_ms`: the text after "ok", or its error. One caller at a time.
+  Result<std::string> ask(std::string_view verb, std::string_view rest, int timeout_ms);
 
   // Shared with the worker that serves the link.
   std::atomic<std::uint64_t> full_since_ns{0};  // its rx ring refused a frame; 0: it did not
@@ -105,6 +111,7 @@ class TenantChild {
   TenantChild() = default;
   pid_t pid_ = -1;
   UniqueFd pidfd_, sock_;
+  std::uint64_t seq_ = 0;  // of ask()
   std::unique_ptr<TenantLinkHost> link_;
   std::string exit_reason_;
   bool reaped_ = false;
@@ -156,6 +163,8 @@ class ProcessTenant {
     reclaimed_.fetch_add(n, std::memory_order_relaxed);
   }
   ProcessStats stats() const;
+  // ask() of the current child; an error when none runs.
+  Result<std::string> ask(std::string_view verb, std::string_view rest, int timeout_ms = 2000);
 
  private:
   RestartPolicy policy_;

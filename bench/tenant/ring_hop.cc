@@ -129,8 +129,8 @@ void on_signal(int sig) {
 // One run: ns per packet, or a negative value on failure (message printed).
 // *preempted: involuntary context switches of both ends during the run (another task took
 // a CPU from one of them: the run is then slower than the rings).
-double run_once(std::uint32_t batch, std::uint64_t packets, int tenant_cpu,
-                std::uint64_t cap_ns, std::uint64_t* preempted) {
+double run_once(std::uint32_t batch, std::uint64_t packets, int tenant_cpu, std::uint64_t cap_ns,
+                std::uint64_t* preempted) {
   const std::size_t ring_bytes = round_up(LinkRing::bytes_for(kSlots));
   const std::size_t total = kPage + 2 * ring_bytes;
   void* p = mmap(nullptr, total, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -211,8 +211,10 @@ double run_once(std::uint32_t batch, std::uint64_t packets, int tenant_cpu,
   // The child exits within a few microseconds once told; SIGKILL after 1 s regardless.
   struct rusage child_ru = {};
   for (int i = 0; i < 1000 && g_child > 0; ++i) {
-    if (wait4(pid, nullptr, WNOHANG, &child_ru) == pid) g_child = -1;
-    else usleep(1000);
+    if (wait4(pid, nullptr, WNOHANG, &child_ru) == pid)
+      g_child = -1;
+    else
+      usleep(1000);
   }
   struct rusage self_ru = {};
   getrusage(RUSAGE_SELF, &self_ru);
@@ -239,8 +241,8 @@ double run_once(std::uint32_t batch, std::uint64_t packets, int tenant_cpu,
 // the cross-process value, not a result.
 double same_thread(std::uint32_t batch, std::uint64_t packets) {
   const std::size_t ring_bytes = round_up(LinkRing::bytes_for(kSlots));
-  void* p = mmap(nullptr, 2 * ring_bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-                 -1, 0);
+  void* p =
+      mmap(nullptr, 2 * ring_bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) return -1;
   auto* mem = static_cast<std::uint8_t*>(p);
   auto rx_ring = LinkRing::create_in(mem, ring_bytes, kSlots);
@@ -303,11 +305,16 @@ int main(int argc, char** argv) {
     const std::string a = argv[i];
     long long* dst = nullptr;
     long long lo = 0, hi = 0;
-    if (a == "--runs") dst = &runs, lo = 1, hi = 99;
-    else if (a == "--packets") dst = &packets, lo = 1024, hi = 1ll << 30;
-    else if (a == "--host-cpu") dst = &host_cpu, lo = -1, hi = CPU_SETSIZE - 1;
-    else if (a == "--tenant-cpu") dst = &tenant_cpu, lo = -1, hi = CPU_SETSIZE - 1;
-    else if (a == "--max-seconds") dst = &max_seconds, lo = 1, hi = 3600;
+    if (a == "--runs")
+      dst = &runs, lo = 1, hi = 99;
+    else if (a == "--packets")
+      dst = &packets, lo = 1024, hi = 1ll << 30;
+    else if (a == "--host-cpu")
+      dst = &host_cpu, lo = -1, hi = CPU_SETSIZE - 1;
+    else if (a == "--tenant-cpu")
+      dst = &tenant_cpu, lo = -1, hi = CPU_SETSIZE - 1;
+    else if (a == "--max-seconds")
+      dst = &max_seconds, lo = 1, hi = 3600;
     if (dst == nullptr || i + 1 >= argc || !parse_int(argv[i + 1], lo, hi, dst)) {
       if (dst != nullptr && i + 1 < argc)
         std::fprintf(stderr, "tenant_ring_hop: bad value '%s' for %s\n", argv[i + 1], a.c_str());
@@ -345,10 +352,11 @@ int main(int argc, char** argv) {
   constexpr int kBatches = 4;
   const std::uint64_t cap_ns = static_cast<std::uint64_t>(max_seconds) * 1'000'000'000ull;
   const std::uint64_t run_cap = cap_ns / static_cast<std::uint64_t>(runs * kBatches);
-  std::printf("ring_hop: host end on CPU %lld (guarded views), tenant end a forked process on "
-              "CPU %lld; rx and tx rings of %u LinkDesc (%zu bytes); %lld packets per run, "
-              "%lld runs\n",
-              host_cpu, tenant_cpu, kSlots, sizeof(LinkDesc), packets, runs);
+  std::printf(
+      "ring_hop: host end on CPU %lld (guarded views), tenant end a forked process on "
+      "CPU %lld; rx and tx rings of %u LinkDesc (%zu bytes); %lld packets per run, "
+      "%lld runs\n",
+      host_cpu, tenant_cpu, kSlots, sizeof(LinkDesc), packets, runs);
   std::vector<double> values[kBatches];
   for (long long r = 1; r <= runs; ++r) {
     for (int j = 0; j < kBatches; ++j) {
@@ -361,8 +369,8 @@ int main(int argc, char** argv) {
         return 1;
       }
       values[b].push_back(ns);
-      std::printf("ring_hop run=%lld batch=%u ns_per_pkt=%.2f preempted=%llu\n", r, batches[b],
-                  ns, static_cast<unsigned long long>(preempted));
+      std::printf("ring_hop run=%lld batch=%u ns_per_pkt=%.2f preempted=%llu\n", r, batches[b], ns,
+                  static_cast<unsigned long long>(preempted));
       std::fflush(stdout);
     }
   }
@@ -376,10 +384,13 @@ int main(int argc, char** argv) {
   }
   {
     std::vector<double> v;
-    for (long long r = 0; r < runs; ++r) v.push_back(same_thread(32, static_cast<std::uint64_t>(packets)));
+    for (long long r = 0; r < runs; ++r)
+      v.push_back(same_thread(32, static_cast<std::uint64_t>(packets)));
     if (*std::min_element(v.begin(), v.end()) > 0)
-      std::printf("ring_hop same_thread batch=32 median_ns_per_pkt=%.2f (both ends on one thread: "
-                  "the ring code alone, no cache line crossing CPUs)\n", median(v));
+      std::printf(
+          "ring_hop same_thread batch=32 median_ns_per_pkt=%.2f (both ends on one thread: "
+          "the ring code alone, no cache line crossing CPUs)\n",
+          median(v));
   }
   std::printf("RESULT ring_hop uplane=%.2f target=10 ratio=%.2f unit=ns/pkt\n", at32, at32 / 10);
   return 0;

@@ -104,7 +104,7 @@ inline bool FrameLedger::give(std::uint32_t i) noexcept {
 }
 
 inline FrameReject FrameLedger::take(std::uint32_t i, std::uint32_t length,
-                              std::uint32_t capacity) noexcept {
+                                     std::uint32_t capacity) noexcept {
   FrameReject why = FrameReject::kCount;
   if (i >= state_.size()) {
     why = FrameReject::kOutOfRange;

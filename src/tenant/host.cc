@@ -114,9 +114,9 @@ struct TenantSlot {
   std::vector<std::uint16_t> port_ids;             // host ports it selects
   std::vector<ring::HeapRing<IngressRing>> rings;  // parallel to port_ids
   TenantCounters counters;
-  Buckets buckets;               // its worker's
+  Buckets buckets;                      // its worker's
   std::unique_ptr<ProcessTenant> proc;  // mode process: its processes (outlive its graphs)
-  std::unique_ptr<Graph> graph;  // the one its worker runs (control thread's handle)
+  std::unique_ptr<Graph> graph;         // the one its worker runs (control thread's handle)
 
   IngressRing* ring_for(std::uint16_t port) const noexcept {
     for (std::size_t i = 0; i < port_ids.size(); ++i)

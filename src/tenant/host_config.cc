@@ -52,9 +52,8 @@ constexpr std::uint64_t kMaxRate = 1'000'000'000'000'000;  // 10^15 per second
 constexpr std::string_view kTopKeys[] = {"control", "default_tenant", "port", "worker", "tenant"};
 constexpr std::string_view kPortKeys[] = {"name", "device", "driver", "queues", "ring_size"};
 constexpr std::string_view kWorkerKeys[] = {"cpu", "ports"};
-constexpr std::string_view kTenantKeys[] = {"name",     "config",   "click",   "mode",
-                                            "selector", "budget",   "restart", "stall_ms",
-                                            "trusted",  "program"};
+constexpr std::string_view kTenantKeys[] = {"name",   "config",  "click",    "mode",    "selector",
+                                            "budget", "restart", "stall_ms", "trusted", "program"};
 constexpr std::string_view kSelectorKeys[] = {"ports", "vlans", "macs"};
 constexpr std::string_view kBudgetKeys[] = {"cpu_share", "pps", "bps", "frames", "weight"};
 constexpr std::string_view kDrivers[] = {"auto", "xdp", "packet", "tap", "shm", "null"};
@@ -678,12 +677,14 @@ class HostParser {
       }
     }
     if (const auto* v = t.get("stall_ms"))
-      if (auto ms = int_value(*v, "tenant.stall_ms", 0, 3'600'000)) ts.stall_ms = static_cast<std::uint64_t>(*ms);
+      if (auto ms = int_value(*v, "tenant.stall_ms", 0, 3'600'000))
+        ts.stall_ms = static_cast<std::uint64_t>(*ms);
     if (const auto* v = t.get("trusted")) {
       if (const auto* b = v->as_boolean()) {
         ts.trusted = b->get();
       } else {
-        error(ref(*v), fmt::format("tenant.trusted: expected true or false, got {}", type_name(*v)));
+        error(ref(*v),
+              fmt::format("tenant.trusted: expected true or false, got {}", type_name(*v)));
       }
     }
     if (const auto* v = t.get("program"))

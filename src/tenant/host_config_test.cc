@@ -548,7 +548,8 @@ selector.ports = ["p0"]
   EXPECT_EQ(e[0],
             "host.toml:10:11: tenant.restart: expected \"always\", \"on-failure\" or \"never\", "
             "got \"sometimes\"");
-  EXPECT_EQ(e[1], "host.toml:11:12: tenant.stall_ms: expected an integer from 0 to 3600000, got -1");
+  EXPECT_EQ(e[1],
+            "host.toml:11:12: tenant.stall_ms: expected an integer from 0 to 3600000, got -1");
   EXPECT_EQ(e[2], "host.toml:12:11: tenant.trusted: expected true or false, got a string");
   EXPECT_EQ(e[3], "host.toml:17:12: tenant.stall_ms: only for a tenant of mode \"process\"");
 }

@@ -126,7 +126,7 @@ struct Peer {
 };
 
 inline TenantSpec tenant(std::string name, std::string click, std::vector<std::string> ports,
-                  std::vector<std::uint16_t> vlans, std::vector<Mac> macs = {}) {
+                         std::vector<std::uint16_t> vlans, std::vector<Mac> macs = {}) {
   TenantSpec t;
   t.name = std::move(name);
   t.click = std::move(click);

@@ -57,7 +57,7 @@ int main(int argc, char** argv) {
       if (rx[i].index < frames) given[rx[i].index] = true;
     std::vector<LinkDesc> tx;
     tx.push_back(LinkDesc{frames + 5, 256, 60, 0, 0});  // out of range
-    for (std::uint32_t i = frames; i-- > 0;) {           // never given
+    for (std::uint32_t i = frames; i-- > 0;) {          // never given
       if (!given[i]) {
         tx.push_back(LinkDesc{i, 256, 60, 0, 0});
         break;

@@ -319,8 +319,8 @@ TEST(ProcessTenant, AHitlessRestartLosesAtMostARing) {
   const TenantStats st = stats_of(**host, "red");
   EXPECT_EQ(st.starts, 3u);
   EXPECT_EQ(st.deaths, 0u);
-  EXPECT_LE(sent - got.size(), 2u * 256) << "lost more than a ring per restart; drops:"
-                                          << drops_of(st);
+  EXPECT_LE(sent - got.size(), 2u * 256)
+      << "lost more than a ring per restart; drops:" << drops_of(st);
   EXPECT_GE(got.size(), sent - 2u * 256);
   // The old processes left on their own, asked to.
   ASSERT_TRUE(wait_for(**host, "red", [](const TenantStats& s) {

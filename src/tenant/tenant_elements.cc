@@ -4,9 +4,9 @@
 
 #include <algorithm>
 
+#include "base/cpu.h"
 #include "graph/registry.h"
 #include "graph/task.h"
-#include "base/cpu.h"
 #include "io/from_device.h"
 #include "io/port.h"
 #include "tenant/tenant_process.h"
@@ -316,8 +316,8 @@ class TenantProcessLink final : public graph::Element {
     std::uint32_t n = 0;
     UPLANE_RETURN_IF_ERROR(args.required("N", n).done());
     if (ninputs() != static_cast<int>(n) || noutputs() != static_cast<int>(n))
-      return make_error(Errc::kInvalidArgument, "{} ports, {} inputs and {} outputs", n,
-                        ninputs(), noutputs());
+      return make_error(Errc::kInvalidArgument, "{} ports, {} inputs and {} outputs", n, ninputs(),
+                        noutputs());
     proc_ = ctx_->process;
     return {};
   }

@@ -258,9 +258,8 @@ std::uint32_t TenantLinkHost::collect(mem::PacketPool& pool, mem::Batch& out) no
   for (std::uint32_t i = 0; i < got; ++i) {
     const LinkDesc x = d[i];  // read once: the tenant may write the slot again
     // The window must lie inside the frame, after its metadata.
-    const std::uint32_t end = x.offset < sizeof(mem::Packet)
-                                  ? frame_size_ + 1
-                                  : std::uint32_t{x.offset} + x.length;
+    const std::uint32_t end =
+        x.offset < sizeof(mem::Packet) ? frame_size_ + 1 : std::uint32_t{x.offset} + x.length;
     const FrameReject why = ledger_.take(x.index, end, frame_size_);
     if (why != FrameReject::kCount) {
       if (why == FrameReject::kBadLength) give_back(x.index);  // the host's again
@@ -278,7 +277,7 @@ std::uint32_t TenantLinkHost::collect(mem::PacketPool& pool, mem::Batch& out) no
         mem::Packet* c = pool.alloc();
         if (c == nullptr || !c->assign(p->data(), p->length(), pool.headroom())) {
           ++drops_[static_cast<std::size_t>(c == nullptr ? LinkDrop::kNoMemory
-                                                          : LinkDrop::kTooLong)];
+                                                         : LinkDrop::kTooLong)];
           if (c != nullptr) pool.free(c);
           lend_->free(p);
           continue;
@@ -290,8 +289,7 @@ std::uint32_t TenantLinkHost::collect(mem::PacketPool& pool, mem::Batch& out) no
       p = used < nfresh ? fresh[used++] : pool.alloc();
       if (p == nullptr || !p->assign(frame(x.index) + x.offset, x.length, pool.headroom())) {
         // No frame, or one too small for what the tenant sent (its frames may be larger).
-        ++drops_[static_cast<std::size_t>(p == nullptr ? LinkDrop::kNoMemory
-                                                       : LinkDrop::kTooLong)];
+        ++drops_[static_cast<std::size_t>(p == nullptr ? LinkDrop::kNoMemory : LinkDrop::kTooLong)];
         if (p != nullptr) pool.free(p);
         free_.push_back(x.index);
         continue;

@@ -3,11 +3,11 @@
 // EUROPA design; DESIGN.md, "Tenancy and isolation"): a packet pool that holds only this
 // tenant's frames, and four SPSC rings of frame descriptors (indexes, never pointers).
 //
-//   Region: [pool: PoolHeader | free ring | frames | link: LinkHeader, 4 KiB | rx | tx | fill | release]
-//   rx       host -> tenant   a frame the host filled with a packet for the tenant
-//   tx       tenant -> host   a frame the tenant wants sent (its port, its data window)
-//   fill     host -> tenant   an empty frame the tenant may use for packets of its own
-//   release  tenant -> host   a frame the tenant is done with (it dropped the packet)
+//   Region: [pool: PoolHeader | free ring | frames | link: LinkHeader, 4 KiB | rx | tx | fill |
+//   release] rx       host -> tenant   a frame the host filled with a packet for the tenant tx
+//   tenant -> host   a frame the tenant wants sent (its port, its data window) fill     host ->
+//   tenant   an empty frame the tenant may use for packets of its own release  tenant -> host   a
+//   frame the tenant is done with (it dropped the packet)
 //
 // The frames are ordinary pool frames ([Packet | headroom | data], mem/packet.h), so the
 // tenant processes packets in place with the same elements as anywhere else: it views the
@@ -150,7 +150,7 @@ class TenantLinkHost {
 
   std::unique_ptr<mem::PacketPool> own_;  // the tenant's pool (not with `lend`)
   mem::PacketPool* lend_ = nullptr;
-  mem::PacketPool* frames_ = nullptr;     // own_ or lend_
+  mem::PacketPool* frames_ = nullptr;  // own_ or lend_
   std::shared_ptr<mem::Region> ring_region_;
   std::size_t ring_offset_ = 0;
   std::uint32_t frame_size_ = 0;

@@ -195,10 +195,10 @@ TEST(TenantLink, AHostileTenantLosesItsPacketsNeverTheHosts) {
       {1000, 256, 60, 0, 0},  // out of range
       {100, 256, 60, 0, 0},   // never given
       got[0],
-      got[0],                            // the same frame twice
-      {got[1].index, 256, 4000, 0, 0},   // past the end of a 2048-byte frame
-      {got[3].index, 16, 60, 0, 0},      // over the frame's metadata
-      {got[2].index, 256, 60, 0, 0},     // fine
+      got[0],                           // the same frame twice
+      {got[1].index, 256, 4000, 0, 0},  // past the end of a 2048-byte frame
+      {got[3].index, 16, 60, 0, 0},     // over the frame's metadata
+      {got[2].index, 256, 60, 0, 0},    // fine
   };
   ASSERT_EQ(t->send(bad, 7), 7u);
   mem::Batch out;

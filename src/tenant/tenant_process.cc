@@ -103,7 +103,9 @@ class Spawner {
   }
 
  private:
-  Spawner() { std::thread([this] { loop(); }).detach(); }
+  Spawner() {
+    std::thread([this] { loop(); }).detach();
+  }
   [[noreturn]] void loop() {
     for (;;) {
       std::unique_lock lock(mu_);
@@ -124,7 +126,7 @@ class Spawner {
       if (::getppid() != parent) _exit(126);  // the host died before we asked
       if (child_end == 3) {
         if (::fcntl(3, F_SETFD, 0) < 0) _exit(126);  // keep it across exec
-      } else if (::dup2(child_end, 3) < 0) {          // dup2 clears close-on-exec on fd 3
+      } else if (::dup2(child_end, 3) < 0) {         // dup2 clears close-on-exec on fd 3
         _exit(126);
       }
       ::execv(argv[0], const_cast<char* const*>(argv));
@@ -166,10 +168,9 @@ Result<std::unique_ptr<TenantChild>> TenantChild::spawn(const ChildSpec& spec) {
   const TenantLinkHost& l = *c->link_;
   std::string ports;
   for (const std::string& p : spec.ports) ports += (ports.empty() ? "" : ",") + p;
-  const std::string header =
-      fmt::format("{}\nname={}\nports={}\nring_offset={}\nzero_copy={}\nfile={}\nline={}\n",
-                  kHello, spec.name, ports, l.ring_offset(), l.zero_copy() ? 1 : 0,
-                  spec.click_file, spec.click_line);
+  const std::string header = fmt::format(
+      "{}\nname={}\nports={}\nring_offset={}\nzero_copy={}\nfile={}\nline={}\n", kHello, spec.name,
+      ports, l.ring_offset(), l.zero_copy() ? 1 : 0, spec.click_file, spec.click_line);
   auto fail = [&](const Status& st) -> Status {
     c->kill_now();
     return st;
@@ -260,8 +261,7 @@ void TenantChild::ask_to_leave() noexcept {
   (void)send_msg(sock_.get(), "leave");
 }
 
-Result<std::string> TenantChild::ask(std::string_view verb, std::string_view rest,
-                                     int timeout_ms) {
+Result<std::string> TenantChild::ask(std::string_view verb, std::string_view rest, int timeout_ms) {
   const std::uint64_t seq = ++seq_;
   UPLANE_RETURN_IF_ERROR(send_msg(sock_.get(), fmt::format("{} {} {}", verb, seq, rest)));
   const std::string ok = fmt::format("ok {}", seq), err = fmt::format("error {}", seq);
@@ -273,8 +273,9 @@ Result<std::string> TenantChild::ask(std::string_view verb, std::string_view res
     if (!m.is_ok()) return m.status();
     const std::string_view a = *m;
     auto after = [&](const std::string& head) -> std::optional<std::string> {
-      if (a.rfind(head, 0) != 0 || (a.size() > head.size() && a[head.size()] != ' ' &&
-                                    a[head.size()] != '\n') ) return std::nullopt;
+      if (a.rfind(head, 0) != 0 ||
+          (a.size() > head.size() && a[head.size()] != ' ' && a[head.size()] != '\n'))
+        return std::nullopt;
       return std::string(a.substr(std::min(a.size(), head.size() + 1)));
     };
     if (auto v = after(ok)) return *v;
@@ -458,9 +459,9 @@ class LinkContext final : public graph::HostContext {
   TenantLinkTenant* link = nullptr;
   mem::PacketPool* pool = nullptr;
   std::vector<std::string> ports;
-  std::vector<Staged> staged;  // per port
-  std::vector<bool> reading;                     // a LinkFromDevice reads the port
-  std::uint64_t bad_descriptors = 0;             // from the host: never expected
+  std::vector<Staged> staged;         // per port
+  std::vector<bool> reading;          // a LinkFromDevice reads the port
+  std::uint64_t bad_descriptors = 0;  // from the host: never expected
 
   int port_index(std::string_view name) const {
     for (std::size_t i = 0; i < ports.size(); ++i)
@@ -631,9 +632,9 @@ class LinkToDevice final : public graph::Element {
         drops_.add();
         continue;
       }
-      d[n] = LinkDesc{pool.index_of(p), static_cast<std::uint16_t>(p->data_offset()),
-                      static_cast<std::uint16_t>(p->length()), static_cast<std::uint16_t>(port_),
-                      0};
+      d[n] =
+          LinkDesc{pool.index_of(p), static_cast<std::uint16_t>(p->data_offset()),
+                   static_cast<std::uint16_t>(p->length()), static_cast<std::uint16_t>(port_), 0};
       sent_pkts[n++] = p;
     }
     b.clear();
@@ -743,14 +744,16 @@ bool serve_host(const TenantSession& ses, graph::Router& router) {
                          : fmt::format("error {} {}", seq, r.status().message());
     } else if (verb == "write") {
       const auto nl = rest.find('\n');
-      const Status st = router.write_handler(rest.substr(0, nl),
-                                             nl == std::string_view::npos ? std::string_view()
-                                                                          : rest.substr(nl + 1));
-      answer = st.is_ok() ? fmt::format("ok {}", seq) : fmt::format("error {} {}", seq, st.message());
+      const Status st = router.write_handler(rest.substr(0, nl), nl == std::string_view::npos
+                                                                     ? std::string_view()
+                                                                     : rest.substr(nl + 1));
+      answer =
+          st.is_ok() ? fmt::format("ok {}", seq) : fmt::format("error {} {}", seq, st.message());
     } else if (verb == "info") {
       // "ok SEQ E H R W": the element exists, the handler exists, readable, writable.
       const auto dot = rest.rfind('.');
-      const std::string_view el = dot == std::string_view::npos ? std::string_view() : rest.substr(0, dot);
+      const std::string_view el =
+          dot == std::string_view::npos ? std::string_view() : rest.substr(0, dot);
       const std::string_view hn = dot == std::string_view::npos ? rest : rest.substr(dot + 1);
       const bool e = el.empty() || router.find(el) != nullptr;
       const graph::Handler* h = e ? router.find_handler(el, hn) : nullptr;
@@ -883,8 +886,9 @@ int tenant_process_main(int sock) {
     }
     if (leaving) {
       // Finish what the host delivered before it switched over (bounded), then go.
-      if ((!worked && !ctx.poll_rx() && std::all_of(ctx.staged.begin(), ctx.staged.end(),
-                                                     [](const auto& q) { return q.empty(); })) ||
+      if ((!worked && !ctx.poll_rx() &&
+           std::all_of(ctx.staged.begin(), ctx.staged.end(),
+                       [](const auto& q) { return q.empty(); })) ||
           now_ns() > leave_deadline)
         break;
       continue;

@@ -103,9 +103,9 @@ class TenantChild {
 
   // Shared with the worker that serves the link.
   std::atomic<std::uint64_t> full_since_ns{0};  // its rx ring refused a frame; 0: it did not
-  std::atomic<bool> dead{false};       // exited: the worker reclaims its frames
-  std::atomic<bool> reclaimed{false};  // the worker is done with it: it may be destroyed
-  bool leaving = false;                // asked to leave (not a failure when it exits)
+  std::atomic<bool> dead{false};                // exited: the worker reclaims its frames
+  std::atomic<bool> reclaimed{false};           // the worker is done with it: it may be destroyed
+  bool leaving = false;                         // asked to leave (not a failure when it exits)
 
  private:
   TenantChild() = default;
@@ -120,11 +120,11 @@ class TenantChild {
 
 // Counters of a process tenant, for stats and `uplanectl tenants`.
 struct ProcessStats {
-  std::uint64_t starts = 0;    // processes started (the first one included)
-  std::uint64_t deaths = 0;    // exits that were not asked for
-  std::uint64_t stalls = 0;    // killed for not draining its rx ring
+  std::uint64_t starts = 0;     // processes started (the first one included)
+  std::uint64_t deaths = 0;     // exits that were not asked for
+  std::uint64_t stalls = 0;     // killed for not draining its rx ring
   std::uint64_t reclaimed = 0;  // frames taken back from dead children
-  std::int64_t pid = -1;       // the current child's, -1 when none runs
+  std::int64_t pid = -1;        // the current child's, -1 when none runs
   // Summed over the children so far (the ledger's rejects, the link's drops).
   std::uint64_t rejects[kFrameRejectCount] = {};
   std::uint64_t ring_faults = 0;

@@ -123,10 +123,9 @@ int run_host(const tenant::HostSpec& spec, const HostOptions& opts) {
     final_stats += fmt::format("tenant {}: rx {} tx {} drops {} cycles/packet {}", t.name,
                                t.rx_packets, t.tx_packets, t.total_drops(), t.cycles_per_packet);
     if (t.process)
-      final_stats += fmt::format(" (process: starts {} deaths {} rejected {} frames reclaimed {})",
-                                 t.starts, t.deaths,
-                                 t.rejects[0] + t.rejects[1] + t.rejects[2] + t.rejects[3],
-                                 t.frames_reclaimed);
+      final_stats += fmt::format(
+          " (process: starts {} deaths {} rejected {} frames reclaimed {})", t.starts, t.deaths,
+          t.rejects[0] + t.rejects[1] + t.rejects[2] + t.rejects[3], t.frames_reclaimed);
     final_stats += '\n';
   }
   final_stats += fmt::format("host: unmatched {}\n", (*host)->host_stats().unmatched);

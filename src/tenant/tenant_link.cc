@@ -1,5 +1,7 @@
 #include "tenant/tenant_link.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstring>
 #include <new>
@@ -30,6 +32,10 @@ struct LinkHeader {
   std::uint64_t link_bytes;  // header and rings
 };
 static_assert(sizeof(LinkHeader) <= kHeaderBytes);
+// The tenant's "asleep" flag: a cache line of its own in the header page, written by the
+// tenant when it goes to sleep and wakes, read by the host after it posts on rx.
+constexpr std::size_t kAsleepOffset = 2048;
+static_assert(kAsleepOffset >= sizeof(LinkHeader) && kAsleepOffset + 64 <= kHeaderBytes);
 
 std::size_t ring_bytes_for(std::uint32_t slots) {
   return align_up(LinkRing::bytes_for(slots), 4096);
@@ -110,6 +116,7 @@ Result<std::unique_ptr<TenantLinkHost>> TenantLinkHost::create(const LinkConfig&
     rings[r] = *ring;
   }
   hdr->magic = kLinkMagic;  // last: a header with the magic is complete
+  h->asleep_ = new (base + kAsleepOffset) std::atomic<std::uint32_t>(0);
   h->rx_ = ring::GuardedProducer<LinkDesc>::over(rings[0], cfg.ring_slots);
   h->tx_ = ring::GuardedConsumer<LinkDesc>::over(rings[1], cfg.ring_slots);
   h->fill_ = ring::GuardedProducer<LinkDesc>::over(rings[2], cfg.ring_slots);
@@ -185,6 +192,16 @@ std::uint32_t TenantLinkHost::deliver(mem::Batch& b, std::uint16_t port) noexcep
     done[n++] = p;
   }
   const std::uint32_t sent = rx_.enqueue_burst(d, n);
+  if (sent != 0 && kick_fd_ >= 0) {
+    // Pairs with the tenant's fence between setting the flag and looking at rx once more:
+    // either it sees these frames or we see it asleep.
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (asleep_->load(std::memory_order_relaxed) != 0) {
+      const std::uint64_t one = 1;
+      (void)!::write(kick_fd_, &one, sizeof one);
+      ++kicks_;
+    }
+  }
   // The delivered copies' originals go back in one bulk put (lent frames are the tenant's).
   mem::Batch freed;
   for (std::uint32_t i = 0; i < sent; ++i)
@@ -350,6 +367,7 @@ Result<std::unique_ptr<TenantLinkTenant>> TenantLinkTenant::attach(
                         ring.status().message());
     *slots[r] = *ring;
   }
+  t->asleep_ = reinterpret_cast<std::atomic<std::uint32_t>*>(base + kAsleepOffset);
   t->frames_ = reinterpret_cast<std::uint8_t*>(pool->base() + h.frames_off);
   t->frame_count_ = h.frame_count;
   t->frame_size_ = h.frame_size;

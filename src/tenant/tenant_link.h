@@ -35,6 +35,7 @@
 // Threads: each end is used from one thread at a time.
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -109,6 +110,11 @@ class TenantLinkHost {
   // Returns how many it delivered.
   std::uint32_t deliver(mem::Batch& b, std::uint16_t port) noexcept;
 
+  // An eventfd the host writes after it posted frames on rx while the tenant said it was
+  // asleep (TenantLinkTenant::set_asleep); -1: none (the tenant polls). Not owned.
+  void set_kick_fd(int fd) noexcept { kick_fd_ = fd; }
+  std::uint64_t kicks() const noexcept { return kicks_; }
+
   // Tops the tenant's fill ring up to LinkConfig::fill_target empty frames (as far as the
   // host has frames); returns how many it added.
   std::uint32_t fill() noexcept;
@@ -156,6 +162,9 @@ class TenantLinkHost {
   std::uint32_t frame_size_ = 0;
   std::uint32_t data_offset_ = 0;  // where a delivered copy starts in its frame
   std::uint32_t fill_target_ = 0;
+  std::atomic<std::uint32_t>* asleep_ = nullptr;  // in the header page (the tenant writes it)
+  int kick_fd_ = -1;
+  std::uint64_t kicks_ = 0;
   ring::GuardedProducer<LinkDesc> rx_, fill_;
   ring::GuardedConsumer<LinkDesc> tx_, release_;
   FrameLedger ledger_;
@@ -195,6 +204,14 @@ class TenantLinkTenant {
   std::uint32_t release(const LinkDesc* d, std::uint32_t n) noexcept {
     return release_->enqueue_burst(d, n);
   }
+  // Says the tenant is about to sleep (true) or awake (false). Before sleeping: set it,
+  // then look at rx once more (rx_pending) — the host kicks only a tenant it sees asleep.
+  void set_asleep(bool a) noexcept {
+    asleep_->store(a ? 1 : 0, std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+  }
+  bool rx_pending() const noexcept { return rx_->size_estimate() != 0; }
+
   // For tests of a hostile tenant: the rings as the tenant sees them.
   LinkRing& tx_ring() noexcept { return *tx_; }
   LinkRing& release_ring() noexcept { return *release_; }
@@ -205,6 +222,7 @@ class TenantLinkTenant {
   std::uint8_t* frames_ = nullptr;
   std::uint32_t frame_count_ = 0, frame_size_ = 0;
   LinkRing *rx_ = nullptr, *tx_ = nullptr, *fill_ = nullptr, *release_ = nullptr;
+  std::atomic<std::uint32_t>* asleep_ = nullptr;
 };
 
 }  // namespace uplane::tenant

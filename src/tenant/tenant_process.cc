@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -17,6 +18,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <optional>
+#include <span>
 #include <thread>
 
 #include "base/cpu.h"
@@ -175,9 +177,20 @@ Result<std::unique_ptr<TenantChild>> TenantChild::spawn(const ChildSpec& spec) {
     c->kill_now();
     return st;
   };
+  // The child's doorbell: the host writes it when it posts frames while the child sleeps.
+  c->kick_ = UniqueFd(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+  if (c->kick_.get() < 0) {
+    c->kill_now();
+    return make_error(Errc::kSystem, "eventfd: {}", std::strerror(errno));
+  }
+  c->link_->set_kick_fd(c->kick_.get());
   Status st = send_msg(sock, header);
   if (st.is_ok()) st = l.pool_region()->send_to(sock);
   if (st.is_ok() && l.zero_copy()) st = l.ring_region()->send_to(sock);
+  if (st.is_ok()) {
+    static constexpr char kTag[] = "kick";
+    st = send_fd(sock, c->kick_.get(), std::as_bytes(std::span<const char>(kTag, sizeof kTag - 1)));
+  }
   for (std::size_t off = 0; st.is_ok() && off < spec.click.size(); off += kChunk)
     st = send_msg(sock, std::string_view(spec.click).substr(off, kChunk));
   if (st.is_ok()) st = send_msg(sock, {});
@@ -797,6 +810,9 @@ Result<TenantSession> tenant_handshake(int sock) {
     ring_region = std::move(r).value();
   }
   TenantSession s;
+  auto kick = recv_fd(sock);
+  if (!kick.is_ok()) return fail(fmt::format("{}: its doorbell: {}", who, kick.status().message()));
+  s.kick = std::move(kick->fd);
   for (;;) {
     auto chunk = recv_msg(sock, 10'000);
     if (!chunk.is_ok())
@@ -897,7 +913,8 @@ int tenant_process_main(int sock) {
       idle_since = 0;
       continue;
     }
-    // Idle: spin, then yield, then nap briefly (the host polls us; nothing wakes us).
+    // Idle: spin, then yield, then sleep on the doorbell (the host rings it when it posts
+    // on rx and sees us asleep) and the socket, until the graph's next timer, 100 ms at most.
     const std::uint64_t now = now_ns();
     if (idle_since == 0) idle_since = now;
     const std::uint64_t idle = now - idle_since;
@@ -906,8 +923,21 @@ int tenant_process_main(int sock) {
     } else if (idle < 400'000) {
       sched_yield();
     } else {
-      timespec ts{0, idle < 50'000'000 ? 50'000 : 1'000'000};
-      nanosleep(&ts, nullptr);
+      ses.link->set_asleep(true);
+      if (!ses.link->rx_pending()) {  // nothing slipped in before the flag was seen
+        std::uint64_t ns = 100'000'000;
+        if (const std::uint64_t t = w.next_timer_ns(); t != UINT64_MAX)
+          ns = t > now ? std::min(ns, t - now) : 0;
+        pollfd p[2] = {{ses.kick.get(), POLLIN, 0}, {ses.sock, POLLIN, 0}};
+        const timespec ts{static_cast<time_t>(ns / 1'000'000'000),
+                          static_cast<long>(ns % 1'000'000'000)};
+        if (ns != 0 && ::ppoll(p, 2, &ts, nullptr) > 0 && (p[0].revents & POLLIN) != 0) {
+          std::uint64_t v = 0;
+          (void)!::read(ses.kick.get(), &v, sizeof v);
+        }
+        last_look = 0;  // look at the socket at once
+      }
+      ses.link->set_asleep(false);
     }
   }
   (void)(*router)->cleanup_and_check_leaks();

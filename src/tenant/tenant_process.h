@@ -10,8 +10,10 @@
 //      (ProcessOptions: the host's own binary by default, or a tenant's own build that
 //      links uplane's libraries and calls tenant_process_main);
 //   2. the host sends a header ("uplane-tenant 1", name, ports, ring offset, mode), the
-//      link's Region(s) by SCM_RIGHTS (its pool; in zero-copy mode the rings' Region and
-//      the host's pool), and the Click configuration in chunks, ended by an empty message;
+//      link's Region(s) by SCM_RIGHTS (its pool; in zero-copy mode the host's pool and the
+//      rings' Region), a doorbell eventfd (written when the host posts frames on rx while
+//      the tenant says it is asleep), and the Click configuration in chunks, ended by an
+//      empty message;
 //   3. the child attaches, builds its graph — FromDevice(p)/ToDevice(p) become
 //      LinkFromDevice/LinkToDevice, the tenant's ports on the link — and answers "ok" or
 //      "error MESSAGE" (a configuration error names file:line:col, as in-process).
@@ -110,7 +112,7 @@ class TenantChild {
  private:
   TenantChild() = default;
   pid_t pid_ = -1;
-  UniqueFd pidfd_, sock_;
+  UniqueFd pidfd_, sock_, kick_;
   std::uint64_t seq_ = 0;  // of ask()
   std::unique_ptr<TenantLinkHost> link_;
   std::string exit_reason_;
@@ -193,6 +195,7 @@ struct TenantSession {
   std::unique_ptr<TenantLinkTenant> link;
   // The link's frames with a free list of this process's own (PacketPool::attach_private).
   std::unique_ptr<mem::PacketPool> pool;
+  UniqueFd kick;  // an eventfd the host writes when it posts on rx while we sleep
 
   // "ok" (empty `error`) or "error MESSAGE" to the host.
   Status reply(std::string_view error = {}) const;

@@ -207,8 +207,11 @@ class TenantLinkTenant {
   // Says the tenant is about to sleep (true) or awake (false). Before sleeping: set it,
   // then look at rx once more (rx_pending) — the host kicks only a tenant it sees asleep.
   void set_asleep(bool a) noexcept {
-    asleep_->store(a ? 1 : 0, std::memory_order_relaxed);
-    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (a) {
+      (void)asleep_->exchange(1, std::memory_order_seq_cst);  // ordered with the host's RMW
+    } else {
+      asleep_->store(0, std::memory_order_relaxed);
+    }
   }
   bool rx_pending() const noexcept { return rx_->size_estimate() != 0; }
 

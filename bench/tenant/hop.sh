@@ -140,14 +140,10 @@ fi
 # shellcheck source=tests/netns/lib.sh
 source "$repo/tests/netns/lib.sh"
 netns_begin uphop || exit 1
-bench_cleanup() {
-  if [ -n "$logs" ] && [ -n "${NETNS_TMP:-}" ]; then
-    mkdir -p "$logs" && cp -r "$NETNS_TMP"/. "$logs"/ 2>/dev/null
-  fi
-  netns_cleanup
-}
+# Helpers shared with the other tenant bench: bench_cleanup, log, the measuring ones.
+# shellcheck source=bench/tenant/measure.sh
+source "$repo/bench/tenant/measure.sh"
 trap bench_cleanup EXIT
-log() { echo "$*" >&2; }
 T=$NETNS_TMP
 # The null steps need no device; they run in ns rt of the veth bed (or of its own).
 if [ "$veth" = 1 ]; then
@@ -157,9 +153,6 @@ else
 fi
 
 # ---------------------------------------------------------------------------------------
-# Measuring helpers: proc_run_ns, psi_us, psi_share, median, mean_rate, wait_rates.
-# shellcheck source=bench/tenant/measure.sh
-source "$repo/bench/tenant/measure.sh"
 cpu_pct() {  # cpu_pct RUN_NS1 RUN_NS2 NANOSECONDS: % of one core
   awk -v a="$1" -v b="$2" -v ns="$3" 'BEGIN { printf "%.0f", (b - a) / ns * 100 }'
 }

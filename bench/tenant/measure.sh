@@ -1,7 +1,16 @@
 # shellcheck shell=bash
 # bench/tenant/measure.sh — measuring helpers shared by bench/tenant/run.sh and hop.sh
-# (sourced; they define `log`, and `warmup` and `window` in seconds, before calling
-# mean_rate).
+# (sourced after tests/netns/lib.sh; they set `logs` (a directory to keep the run's files
+# in, or empty), and `warmup` and `window` in seconds before calling mean_rate).
+
+log() { echo "$*" >&2; }
+# On exit: the run's files to --logs when given, then the namespaces go.
+bench_cleanup() {
+  if [ -n "$logs" ] && [ -n "${NETNS_TMP:-}" ]; then
+    mkdir -p "$logs" && cp -r "$NETNS_TMP"/. "$logs"/ 2>/dev/null
+  fi
+  netns_cleanup
+}
 
 proc_run_ns() {  # time on a CPU of every thread of PID so far, in ns (schedstat)
   cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%.0f\n", s }'

@@ -119,14 +119,10 @@ NETNS_TENANTS=(blue)
 # shellcheck source=tests/netns/lib.sh
 source "$repo/tests/netns/lib.sh"
 netns_begin upbt || exit 1
-bench_cleanup() {
-  if [ -n "$logs" ] && [ -n "${NETNS_TMP:-}" ]; then
-    mkdir -p "$logs" && cp -r "$NETNS_TMP"/. "$logs"/ 2>/dev/null
-  fi
-  netns_cleanup
-}
+# Helpers shared with the other tenant bench: bench_cleanup, log, the measuring ones.
+# shellcheck source=bench/tenant/measure.sh
+source "$repo/bench/tenant/measure.sh"
 trap bench_cleanup EXIT
-log() { echo "$*" >&2; }
 T=$NETNS_TMP
 SOCK=$T/control.sock
 BLUE_DST=10.1.2.2 KERNEL_DST=10.9.2.2
@@ -160,9 +156,6 @@ if has wake_latency; then
 fi
 
 # ---------------------------------------------------------------------------------------
-# Measuring helpers: proc_run_ns, psi_us, psi_share, median, mean_rate, wait_rates.
-# shellcheck source=bench/tenant/measure.sh
-source "$repo/bench/tenant/measure.sh"
 hz=$(getconf CLK_TCK)
 proc_ticks() {  # utime + stime of every thread of PID, in clock ticks
   [ -n "${1:-}" ] && [ -r "/proc/$1/stat" ] || { echo 0; return; }

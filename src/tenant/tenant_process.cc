@@ -518,9 +518,7 @@ Status not_in_tenant_process(std::string_view cls, std::string_view plain) {
                     plain);
 }
 
-// =c LinkFromDevice(DEVNAME [, BURST]) — in an out-of-process tenant, what FromDevice(DEVNAME)
-// becomes: pushes the packets the host delivered for host port DEVNAME, processed in place
-// in the link's frames. Handlers: count, reset_counts.
+// LinkFromDevice and LinkToDevice: documented in tenant_process.h (docs/elements.md).
 class LinkFromDevice final : public graph::Element {
  public:
   static constexpr graph::ElementSpec kSpec{.name = "LinkFromDevice",
@@ -585,9 +583,6 @@ class LinkFromDevice final : public graph::Element {
   graph::Counter64 count_;
 };
 
-// =c LinkToDevice(DEVNAME [, BURST]) — what ToDevice(DEVNAME) becomes: hands each packet's
-// frame to the host (its tx ring) to send on host port DEVNAME; the host checks it. Input
-// agnostic. Handlers: count, drops, reset_counts.
 class LinkToDevice final : public graph::Element {
  public:
   static constexpr graph::ElementSpec kSpec{
